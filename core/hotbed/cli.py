@@ -1,0 +1,78 @@
+"""The `hotbed` command: parse arguments, configure logging, make one library call."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from hotbed import __version__
+from hotbed.exceptions import HotbedError
+
+__all__ = ["cli", "main"]
+
+logger = logging.getLogger("hotbed.cli")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotbed", description="Hot module replacement for Python API servers.")
+    parser.add_argument("--version", action="version", version=f"hotbed {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    dev = commands.add_parser("dev", help="serve an app with hot module replacement")
+    dev.add_argument(
+        "target",
+        nargs="?",
+        default=None,
+        help="module:app, a path to a Python file, or nothing for the entity project in the current folder",
+    )
+    dev.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1, loopback only)")
+    dev.add_argument("--port", type=int, default=8000, help="bind port (default: 8000)")
+    dev.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug", "trace"],
+        help="log level (default: info)",
+    )
+    dev.add_argument("--no-watch", dest="watch", action="store_false", help="do not watch the filesystem")
+
+    sync = commands.add_parser("sync", help="regenerate everything derived from the entity files")
+    sync.add_argument("--project", default=".", help="project folder (default: current folder)")
+    sync.add_argument("--force", action="store_true", help="regenerate even when checksums say nothing changed")
+
+    commands.add_parser("lsp", help="run the language server on stdio")
+    return parser
+
+
+def cli(*argv: str) -> int:
+    """Run the hotbed command line with `argv` and return its exit code."""
+    args = _build_parser().parse_args(argv)
+    level = getattr(args, "log_level", "info").upper()
+    logging.basicConfig(level=logging.DEBUG if level == "TRACE" else level, format="%(levelname)s: %(message)s")
+    try:
+        if args.command == "dev":
+            from hotbed.devserver import run_dev_server
+
+            return run_dev_server(
+                target=args.target, host=args.host, port=args.port, log_level=args.log_level, watch=args.watch
+            )
+        if args.command == "sync":
+            from hotbed.syncer import run_sync
+
+            return run_sync(project=args.project, force=args.force)
+        if args.command == "lsp":
+            from hotbed_lsp.server import start_server
+
+            start_server()
+            return 0
+    except HotbedError as exc:
+        print(f"hotbed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    sys.exit(cli(*(sys.argv[1:] if argv is None else argv)))
