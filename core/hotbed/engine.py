@@ -103,6 +103,7 @@ class Engine:
                 self.graph.remove(node)
             rel = self.relative(path)
             node = self.graph.add(Node(name=name, path=path, rel=rel, boundary=self.boundaries.matches(rel)))
+            node.seq = self.graph.next_seq()  # start order: re-executing in it replays the first import
             try:
                 node.source_hash = file_hash(Path(path).read_bytes())
             except OSError:
@@ -128,7 +129,6 @@ class Engine:
                 self.transaction.after_exec(node)
             return
         if ok:
-            node.seq = self.graph.next_seq()
             node.version += 1
             node.context, node.pending_context = node.pending_context, None
         elif node.version == 0:

@@ -183,8 +183,6 @@ class Transaction:
             if node in self.saved:
                 replaced.append((node, node.context, self.saved[node].data))
                 node.source_hash = self.hashes.get(node, node.source_hash)
-            else:
-                node.seq = graph.next_seq()
             node.version += 1
             node.context, node.pending_context = node.pending_context, None
 
