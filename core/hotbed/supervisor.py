@@ -1,0 +1,245 @@
+"""The supervisor: holds the listening socket, keeps one worker serving, feeds it changes.
+
+The socket is bound once, before any worker exists, and every worker serves on it; a
+connection that arrives while no worker accepts waits in the kernel's backlog instead
+of being refused. A restart is a handover: the new worker imports the app while the
+old one keeps serving, and only once the new one accepts connections is the old one
+asked to finish its requests and exit.
+
+Changes (from the watcher here, from the language server's control channel later) go
+through one `ChangeQueue`; each batch is applied by the worker, and its result decides
+whether a restart is needed. A worker that dies is replaced with back-off; after
+`MAX_QUICK_CRASHES` quick crashes in a row the supervisor waits for the next change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import time
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from rich.console import Console
+
+from hotbed.batching import ChangeQueue
+from hotbed.console import print_reload
+from hotbed.engine import DEFAULT_RESTART
+from hotbed.globs import GlobSet
+from hotbed.types import Change, ReloadResult
+from hotbed.watcher import watch_changes
+from hotbed.worker import GRACEFUL_SHUTDOWN, WorkerSpec
+from hotbed.worker_process import WorkerGone, WorkerProcess, describe_exit
+
+__all__ = ["BACKOFF", "MAX_QUICK_CRASHES", "QUICK_CRASH", "Supervisor"]
+
+QUICK_CRASH = 10.0  # a worker that dies sooner than this after becoming ready crashed "quickly"
+MAX_QUICK_CRASHES = 3
+BACKOFF = (0.25, 1.0)  # seconds before the 2nd and the 3rd attempt
+STOP_TIMEOUT = GRACEFUL_SHUTDOWN + 1.0  # per signal: SIGINT, then SIGKILL
+BATCH_TIMEOUT = 20.0  # how long a stop waits for the batch being applied
+
+
+class Supervisor:
+    """Run workers for `spec` on `sock` until SIGINT or SIGTERM.
+
+    Args:
+        spec: the app to serve.
+        sock: a bound, listening socket; it outlives every worker.
+        watch: watch the project folder for changes.
+        console: where supervisor events and reload reports go.
+        restart: restart globs (watched although they are not modules).
+    """
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        sock: socket.socket,
+        *,
+        watch: bool = True,
+        console: Console | None = None,
+        restart: Sequence[str] = DEFAULT_RESTART,
+    ) -> None:
+        self.spec = spec
+        self.sock = sock
+        self.watch = watch
+        self.console = console or Console(soft_wrap=True, highlight=False)
+        self.restart = GlobSet(restart)
+        self.current: WorkerProcess | None = None
+        self._workers: set[WorkerProcess] = set()
+        self._crashes = 0  # quick crashes in a row
+        self._restart_pending = False
+        self._lock = asyncio.Lock()  # one worker operation at a time: a batch, a restart, a recovery
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopping = asyncio.Event()
+        self.queue: ChangeQueue[ReloadResult] = ChangeQueue(self._apply)
+
+    def run(self) -> int:
+        return asyncio.run(self.serve())
+
+    async def serve(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self._stopping.set)
+        try:
+            if self.watch:
+                await self._start_watching()
+            self._spawn_task(self._recover())
+            await self._stopping.wait()
+        finally:
+            await self._shutdown()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        return 0
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    # -- change sources ---------------------------------------------------------------------
+
+    async def _start_watching(self) -> None:
+        ready = asyncio.Event()
+        watching = self._spawn_task(self._watch(ready))
+        waiting: asyncio.Future[Any] = asyncio.ensure_future(ready.wait())
+        await asyncio.wait({watching, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if watching.done():
+            watching.result()  # the watcher failed to start: raise its error
+
+    async def _watch(self, ready: asyncio.Event) -> None:
+        async for changes in watch_changes(self.spec.project_root, self.restart, self._stopping, ready=ready):
+            if not self._stopping.is_set():
+                self.queue.submit(changes)
+
+    # -- applying a batch -------------------------------------------------------------------
+
+    async def _apply(self, batch: tuple[Change, ...]) -> ReloadResult:
+        async with self._lock:
+            worker = self.current
+            if worker is None or self._restart_pending:
+                result = ReloadResult(changed=tuple(c.path for c in batch), root=self.spec.project_root)
+                if worker is None:
+                    self.console.print("[cyan]↻ change detected: starting the worker again[/]")
+                    self._crashes = 0
+                    await self._ensure_worker()
+                else:
+                    await self._replace("a change arrived after a failed restart")
+                return result
+            try:
+                result = await worker.apply(batch)
+            except WorkerGone:
+                return ReloadResult(root=self.spec.project_root)  # its exit handler recovers
+            if not result.nothing_to_do:
+                print_reload(result, self.console)
+            if result.errors and not result.committed:
+                self.console.print(f"[dim]↩ rolled back: worker {worker.pid} keeps serving the last good code[/]")
+            if result.restart_required:
+                await self._replace("; ".join(r.message for r in result.restart))
+            return result
+
+    # -- worker lifecycle -------------------------------------------------------------------
+
+    def _spawn_task(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _spawn(self) -> WorkerProcess | None:
+        """Start a worker and wait until it serves; None if it exits first or we are stopping."""
+        worker = WorkerProcess(self.spec, self.sock, self._on_exit)
+        self._workers.add(worker)
+        stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
+        ready: asyncio.Future[Any] = worker.ready
+        try:
+            await asyncio.wait({ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+        if not worker.ready.done() or worker.ready.exception() is not None:
+            if not self._stopping.is_set():
+                await worker.exited
+                self.console.print(
+                    f"[red]✗ worker {worker.pid} exited before serving ({describe_exit(worker.process.exitcode)})[/]"
+                )
+            return None
+        elapsed = worker.ready_at - worker.started_at
+        self.console.print(f"[green]✓ worker {worker.pid} serving {self.spec.target}[/] [dim]({elapsed:.2f} s)[/]")
+        return worker
+
+    async def _ensure_worker(self) -> None:
+        """Start workers, backing off, until one serves, `MAX_QUICK_CRASHES` fail, or we stop."""
+        while not self._stopping.is_set():
+            if self._crashes and not await self._back_off():
+                return
+            worker = await self._spawn()
+            if worker is not None:
+                self.current = worker
+                return
+            self._crashes += 1
+
+    async def _back_off(self) -> bool:
+        if self._crashes >= MAX_QUICK_CRASHES:
+            self.console.print(
+                f"[bold red]✗ the worker crashed {self._crashes} times in a row;"
+                " waiting for a file change to start it again[/]"
+            )
+            return False
+        delay = BACKOFF[min(self._crashes, len(BACKOFF)) - 1]
+        self.console.print(f"[yellow]↻ starting a new worker in {delay:g} s[/]")
+        try:
+            await asyncio.wait_for(self._stopping.wait(), delay)
+        except TimeoutError:
+            return True
+        return False
+
+    async def _recover(self) -> None:
+        async with self._lock:
+            if self.current is None and not self._stopping.is_set():
+                await self._ensure_worker()
+
+    async def _replace(self, why: str) -> None:
+        """Hand over to a fresh worker; the old one serves until the new one does."""
+        old = self.current
+        self.console.print(f"[yellow]↻ restarting the worker:[/] {why}")
+        new = await self._spawn()
+        if new is None:
+            if old is not None and old.alive:
+                self._restart_pending = True
+                self.console.print(
+                    f"[red]✗ the new worker failed to start; worker {old.pid} keeps serving the previous code"
+                    " until the next change[/]"
+                )
+                return
+            self.current = None
+            self._crashes += 1
+            await self._ensure_worker()
+            return
+        self.current = new
+        self._restart_pending = False
+        self._crashes = 0
+        if old is not None:
+            await old.stop(STOP_TIMEOUT)
+
+    def _on_exit(self, worker: WorkerProcess) -> None:
+        self._workers.discard(worker)
+        if worker.retiring or worker is not self.current or self._stopping.is_set():
+            return
+        self.console.print(f"[bold red]✗ worker {worker.pid} died ({describe_exit(worker.process.exitcode)})[/]")
+        self.current = None
+        quick = time.monotonic() - worker.ready_at < QUICK_CRASH
+        self._crashes = self._crashes + 1 if quick else 0
+        self._spawn_task(self._recover())
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    async def _shutdown(self) -> None:
+        self._stopping.set()
+        await self.queue.aclose(BATCH_TIMEOUT)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        workers = list(self._workers)
+        await asyncio.gather(*(w.stop(STOP_TIMEOUT) for w in workers))
+        self.current = None
+        self.console.print("[dim]hotbed dev stopped[/]")

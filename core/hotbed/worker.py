@@ -1,0 +1,116 @@
+"""The worker process: the app, the reload engine and uvicorn, in one fresh interpreter.
+
+The supervisor starts `run_worker` in a `spawn` context with the listening socket and
+one end of a pipe. The engine is installed before the app is imported so every project
+import is tracked. Change batches arrive on the pipe and are applied on the event-loop
+thread, so a reload never interleaves with request handling: a request in flight
+finishes on the code it started with and the next one gets the new code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+import uvicorn
+from rich.console import Console
+
+from hotbed import hmr
+from hotbed.exceptions import ConfigError
+from hotbed.pipe import ApplyBatch, BatchApplied, Message, PipeReader, WorkerReady
+from hotbed.proxy import AppProxy
+
+__all__ = ["GRACEFUL_SHUTDOWN", "WorkerSpec", "run_worker"]
+
+# Seconds uvicorn gives requests in flight when the worker is asked to stop.
+GRACEFUL_SHUTDOWN = 5
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """What a worker serves; built once by the dev server, sent to every worker."""
+
+    module: str
+    attribute: str
+    import_root: str  # the sys.path entry the module is imported from
+    project_root: str  # what the engine tracks; restart globs are relative to it
+    log_level: str = "info"
+    hot: bool = True
+
+    @property
+    def target(self) -> str:
+        return f"{self.module}:{self.attribute}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the supervisor once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_started()
+
+
+def _import_app(spec: WorkerSpec) -> AppProxy:
+    if spec.import_root not in sys.path:
+        sys.path.insert(0, spec.import_root)
+    if spec.hot:
+        hmr.init(spec.project_root)
+    importlib.import_module(spec.module)
+    return AppProxy(spec.module, spec.attribute)
+
+
+async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, proxy: AppProxy) -> None:
+    config = uvicorn.Config(
+        proxy,
+        log_level=spec.log_level,
+        lifespan="auto",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+    )
+    server = _Server(config, on_started=lambda: conn.send(WorkerReady(os.getpid())))
+
+    def on_message(message: Message) -> None:
+        if isinstance(message, ApplyBatch):
+            # Synchronous on purpose: the loop runs no request code until the reload commits.
+            conn.send(BatchApplied(hmr.reload(message.changes)))
+
+    def on_closed() -> None:
+        server.should_exit = True  # the supervisor is gone: do not outlive it
+
+    reader = PipeReader(conn, on_message, on_closed)
+    reader.start()
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        reader.stop()
+
+
+def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
+    """Entry point of the worker process (a `spawn` target, so module-level and picklable)."""
+    # Own process group: a Ctrl-C in the terminal reaches the supervisor only, which then
+    # stops the worker once, gracefully, instead of uvicorn seeing two SIGINTs.
+    os.setpgid(0, 0)
+    if spec.hot:
+        os.environ["HOT"] = "yes"
+    try:
+        proxy = _import_app(spec)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[bold red]hotbed:[/] {exc}")
+        sys.exit(1)
+    except BaseException:
+        Console(stderr=True).print_exception(max_frames=20)
+        sys.exit(1)
+    # uvicorn re-raises the signal it shut down on; by then the shutdown has happened.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(spec, sock, conn, proxy))
