@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+TS_STAMP := tests/typescript/node_modules/.installed-stamp
 
 .PHONY: dev test lint typecheck pytest bench clean
 
@@ -11,6 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The TypeScript compiler the tests run on generated clients; reinstalled when the lockfile changes.
+$(TS_STAMP): tests/typescript/package-lock.json
+	npm ci --prefix tests/typescript
+	touch $(TS_STAMP)
 
 dev: $(STAMP)
 	$(BIN)/hotbed dev examples/hello/main.py
@@ -21,7 +27,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(TS_STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -2,6 +2,7 @@
 
     HotbedError
      ├── ConfigError          a project or setting that cannot work as given
+     ├── EntityError          entity files that cannot be generated from (carries located diagnostics)
      ├── RestartRequired      a change that cannot be hot-applied (carries the reasons)
      └── EngineStateError     an engine call that makes no sense in the current state
 """
@@ -9,10 +10,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hotbed.types import RestartReason
 
-__all__ = ["ConfigError", "EngineStateError", "HotbedError", "RestartRequired"]
+if TYPE_CHECKING:
+    from hotbed.entity import EntityDiagnostic
+
+__all__ = ["ConfigError", "EngineStateError", "EntityError", "HotbedError", "RestartRequired"]
 
 
 class HotbedError(Exception):
@@ -25,6 +30,14 @@ class ConfigError(HotbedError):
 
 class EngineStateError(HotbedError):
     pass
+
+
+class EntityError(HotbedError):
+    """One or more entity files are wrong; each diagnostic has file, line, column and message."""
+
+    def __init__(self, diagnostics: Sequence[EntityDiagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
 class RestartRequired(HotbedError):
