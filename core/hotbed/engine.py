@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import logging
 import os
+import sys
 import sysconfig
 import threading
 import time
@@ -38,13 +39,16 @@ def current() -> Engine | None:
 
 
 def file_hash(data: bytes) -> bytes:
-    return hashlib.sha1(data, usedforsecurity=False).digest()
+    """The content digest the engine compares to tell a real change from a re-save."""
+    return importlib.util.source_hash(data)
 
 
 class Engine:
     def __init__(self, root: str | os.PathLike[str], boundaries: Sequence[str], restart: Sequence[str]) -> None:
         self.root = Path(root).resolve()
-        self._root_prefix = str(self.root) + os.sep
+        # Paths are compared as strings (no syscalls on the import path): the resolved root
+        # and the root as given both count, so a symlinked checkout works either way.
+        self._root_prefixes = tuple({str(self.root) + os.sep, os.path.abspath(root) + os.sep})
         self.boundaries = GlobSet(boundaries)
         self.restart = GlobSet(restart)
         self.graph = ModuleGraph()
@@ -55,7 +59,7 @@ class Engine:
         self._project_files: dict[str, bool] = {}
         paths = sysconfig.get_paths()
         self._excluded_prefixes = tuple(
-            {os.path.realpath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+            {os.path.abspath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
         )
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -75,27 +79,38 @@ class Engine:
 
     # -- facts about files ---------------------------------------------------------------
 
+    def _under_root(self, path: str) -> str | None:
+        """The root-relative posix path of `path`, or None when it lies outside the root."""
+        absolute = os.path.abspath(path)
+        for prefix in self._root_prefixes:
+            if absolute.startswith(prefix):
+                rel = absolute[len(prefix) :]
+                return rel if os.sep == "/" else rel.replace(os.sep, "/")
+        return None
+
     def is_project_file(self, path: str) -> bool:
         known = self._project_files.get(path)
         if known is None:
-            real = os.path.realpath(path)
+            rel = self._under_root(path)
             known = (
-                real.startswith(self._root_prefix)
-                and not real.startswith(self._excluded_prefixes)
-                and _EXCLUDED_DIRS.isdisjoint(Path(real[len(self._root_prefix) :]).parts)
+                rel is not None
+                and not os.path.abspath(path).startswith(self._excluded_prefixes)
+                and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
             )
             self._project_files[path] = known
         return known
 
+    def bytecode_cache_path(self, path: str) -> str:
+        rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
+        return os.path.join(self.root, ".hotbed", "bytecode", f"{rel}.{sys.implementation.cache_tag}.pyc")
+
     def relative(self, path: str) -> str:
-        real = os.path.realpath(path)
-        if real.startswith(self._root_prefix):
-            return Path(real[len(self._root_prefix) :]).as_posix()
-        return Path(path).as_posix()
+        rel = self._under_root(path)
+        return Path(path).as_posix() if rel is None else rel
 
     # -- hooks called by the tracker and the loader --------------------------------------
 
-    def before_exec(self, name: str, path: str) -> Node:
+    def before_exec(self, name: str, path: str, digest: bytes | None) -> Node:
         node = self.graph.by_name.get(name)
         transaction = self.transaction
         if node is None or node.path != path:
@@ -104,10 +119,7 @@ class Engine:
             rel = self.relative(path)
             node = self.graph.add(Node(name=name, path=path, rel=rel, boundary=self.boundaries.matches(rel)))
             node.seq = self.graph.next_seq()  # start order: re-executing in it replays the first import
-            try:
-                node.source_hash = file_hash(Path(path).read_bytes())
-            except OSError:
-                node.source_hash = b""
+            node.source_hash = digest or b""
             if transaction is not None:
                 transaction.new_nodes.append(node)
         elif transaction is not None:
@@ -168,8 +180,8 @@ class Engine:
     # -- planning --------------------------------------------------------------------------
 
     def _restart_reason(self, path: str) -> RestartReason | None:
-        rel = self.relative(path)
-        if os.path.realpath(path).startswith(self._root_prefix) and self.restart.matches(rel):
+        rel = self._under_root(path)
+        if rel is not None and self.restart.matches(rel):
             return RestartReason("restart-glob", path, path, f"{rel} changed (a restart file)")
         return None
 

@@ -5,16 +5,20 @@ Three hooks, installed together and removed together:
   module executes (top-level or inside a function, absolute or relative, cached or not);
 - `importlib.import_module` is wrapped for imports with computed names;
 - a meta-path finder, just before `PathFinder`, gives project modules `ProjectLoader`,
-  which tells executions apart and serves a reload transaction's precompiled code.
+  which reports executions, serves a reload transaction's precompiled code, and keeps
+  its own bytecode cache keyed on nanosecond mtimes so a stale `.pyc` is never run.
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
+import marshal
 import os
+import struct
 import sys
 from collections.abc import Mapping, Sequence
 from types import CodeType, ModuleType
@@ -22,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hotbed.engine import Engine
+    from hotbed.graph import Node
 
 __all__ = ["ImportTracker", "ProjectLoader"]
 
@@ -29,35 +34,63 @@ _original_import = builtins.__import__
 _original_import_module = importlib.import_module
 
 
+# Bytecode cache header: magic number, source mtime in nanoseconds, source size, source digest.
+_HEADER = struct.Struct("<4sQQ8s")
+
+
 class ProjectLoader(importlib.machinery.SourceFileLoader):
-    """Loads a project module and reports its execution to the engine."""
+    """Loads a project module, caches its bytecode, reports its execution to the engine."""
 
     def __init__(self, engine: Engine, fullname: str, path: str, code: CodeType | None = None) -> None:
         super().__init__(fullname, path)
         self._engine = engine
         self._code = code
+        self.digest: bytes | None = None
 
-    def path_stats(self, path: str) -> Mapping[str, Any]:
-        # The .pyc header keeps 32 bits of the source mtime. Feeding it nanoseconds makes
-        # two saves within one second (same size) still invalidate the cached bytecode.
-        st = os.stat(path)
-        return {"mtime": st.st_mtime_ns, "size": st.st_size}
+    def get_code(self, fullname: str) -> CodeType:
+        """Bytecode from hotbed's own cache under `.hotbed/bytecode/`.
 
-    def get_code(self, fullname: str) -> CodeType | None:
+        Python's `.pyc` header keeps whole seconds, so two saves within one second with the
+        same size can run stale bytecode; this cache keys on nanoseconds. It also stores the
+        source digest, which the engine needs to tell a real change from a re-save, so
+        importing never reads the source when the cache is fresh. Python's own
+        `__pycache__` is left alone for plain runs.
+        """
         if self._code is not None:
             return self._code
-        return super().get_code(fullname)
+        st = os.stat(self.path)
+        cache = self._engine.bytecode_cache_path(self.path)
+        try:
+            with open(cache, "rb") as file:
+                data = file.read()
+        except OSError:
+            data = b""
+        if len(data) > _HEADER.size:
+            magic, mtime_ns, size, digest = _HEADER.unpack_from(data)
+            if magic == importlib.util.MAGIC_NUMBER and mtime_ns == st.st_mtime_ns and size == st.st_size:
+                code = marshal.loads(memoryview(data)[_HEADER.size :])
+                if isinstance(code, CodeType):
+                    self.digest = digest
+                    return code
+        source = self.get_data(self.path)
+        self.digest = importlib.util.source_hash(source)
+        code = self.source_to_code(source, self.path)
+        if not sys.dont_write_bytecode:
+            header = _HEADER.pack(importlib.util.MAGIC_NUMBER, st.st_mtime_ns, st.st_size, self.digest)
+            with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
+                self.set_data(cache, header + marshal.dumps(code))
+        return code
 
     def exec_module(self, module: ModuleType) -> None:
+        code = self.get_code(module.__name__)
+        self._code = None
         engine = self._engine
-        node = engine.before_exec(module.__name__, self.path)
+        node = engine.before_exec(module.__name__, self.path, self.digest)
         try:
-            super().exec_module(module)
+            exec(code, module.__dict__)
         except BaseException:
             engine.after_exec(node, ok=False)
             raise
-        finally:
-            self._code = None
         engine.after_exec(node, ok=True)
 
 
@@ -74,13 +107,13 @@ class _ProjectFinder:
         staged = engine.staged_code(fullname)
         if staged is not None:
             file, code, is_package = staged
-            loader = ProjectLoader(engine, fullname, file, code)
-            return importlib.util.spec_from_file_location(
-                fullname,
-                file,
-                loader=loader,
-                submodule_search_locations=[os.path.dirname(file)] if is_package else None,
+            staged_spec = importlib.machinery.ModuleSpec(
+                fullname, ProjectLoader(engine, fullname, file, code), origin=file, is_package=is_package
             )
+            staged_spec.has_location = True
+            if is_package:
+                staged_spec.submodule_search_locations = [os.path.dirname(file)]
+            return staged_spec
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.origin and spec.origin.endswith(".py") and engine.is_project_file(spec.origin):
             spec.loader = ProjectLoader(engine, fullname, spec.origin)
@@ -111,8 +144,16 @@ class ImportTracker:
             return
         engine = self._engine
         by_name = engine.graph.by_name
+        executing = engine.executing
         record = engine.record_import
+        resolve_name = importlib.util.resolve_name
 
+        def link(importer: Node, imported: Node | None, static: bool) -> None:
+            if imported is not None and imported is not importer:
+                (importer.static_deps if static else importer.runtime_deps).add(imported)
+                imported.dependents.add(importer)
+
+        # Runs for every import statement in the process, so it stays flat and cheap.
         def tracking_import(
             name: str,
             globals: Mapping[str, Any] | None = None,
@@ -120,31 +161,39 @@ class ImportTracker:
             fromlist: Sequence[str] | None = (),
             level: int = 0,
         ) -> ModuleType:
-            module = _original_import(name, globals, locals, fromlist or (), level)
-            if globals is not None:
-                importer = by_name.get(globals.get("__name__"))  # type: ignore[arg-type]
-                if importer is None:
-                    if level == 0 and name in by_name:
-                        by_name[name].external = True
-                else:
-                    try:
-                        absolute = importlib.util.resolve_name("." * level + name, _package_of(globals))
-                    except (ImportError, ValueError):
-                        return module
-                    if fromlist:
-                        targets = [absolute]
-                        submodule_only = True
-                        for item in fromlist:
-                            if item != "*" and f"{absolute}.{item}" in by_name:
-                                targets.append(f"{absolute}.{item}")
-                            else:
-                                submodule_only = False
-                        if submodule_only:
-                            targets.pop(0)
+            module = _original_import(name, globals, locals, fromlist, level)
+            if globals is None:
+                return module
+            importer = by_name.get(globals.get("__name__"))  # type: ignore[arg-type]
+            if importer is None:
+                if level == 0:
+                    imported = by_name.get(name)
+                    if imported is not None:
+                        imported.external = True
+                return module
+            if level:
+                try:
+                    name = resolve_name("." * level + name, _package_of(globals))
+                except (ImportError, ValueError):
+                    return module
+            static = importer.name in executing
+            if fromlist:
+                binds_package = False
+                for item in fromlist:
+                    submodule = by_name.get(f"{name}.{item}") if item != "*" else None
+                    if submodule is None:
+                        binds_package = True
                     else:
-                        parts = absolute.split(".")
-                        targets = [".".join(parts[: i + 1]) for i in range(len(parts))]
-                    record(importer, targets)
+                        link(importer, submodule, static)
+                if binds_package:
+                    link(importer, by_name.get(name), static)
+            else:
+                # `import a.b.c` binds `a` and reaches `c` through `a.b`: it depends on all three.
+                while True:
+                    link(importer, by_name.get(name), static)
+                    name, dot, _ = name.rpartition(".")
+                    if not dot:
+                        break
             return module
 
         def tracking_import_module(name: str, package: str | None = None) -> ModuleType:

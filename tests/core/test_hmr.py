@@ -361,14 +361,21 @@ def test_unchanged_content_does_nothing(make_project: MakeProject) -> None:
     assert sys.modules["same"] is same
 
 
-def test_stale_bytecode_is_never_used(project: Project) -> None:
+def test_stale_bytecode_is_never_used(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     path = project.write("quick.py", "X = 1\n")
     assert project.load("quick").X == 1
+    cache = project.engine.bytecode_cache_path(str(path))
+    assert os.path.exists(cache)
     stat = path.stat()
     del sys.modules["quick"]
-    path.write_text("X = 2\n")  # same size, and the same whole second
+    path.write_text("X = 2\n")  # same size, and within the same whole second
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))
     assert project.load("quick").X == 2
+
+    del sys.modules["quick"]
+    assert project.load("quick").X == 2, "a fresh cache entry is used as is"
+    assert not (project.root / "__pycache__").exists(), "Python's own cache is left to plain runs"
 
 
 def test_new_module_imported_by_a_reload_joins_the_graph(make_project: MakeProject) -> None:
