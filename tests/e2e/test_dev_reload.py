@@ -1,0 +1,98 @@
+"""Saves that `hotbed dev` applies in place: every one is served by the same worker process."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import DevServer
+
+
+def test_router_change_is_served_by_the_same_worker(server: DevServer) -> None:
+    before = server.get("/version")
+    assert before["version"] == 1
+    assert before["hot"] is True
+    assert before["pid"] == server.first_pid
+
+    server.edit("app/routes.py", "ROUTE_VERSION = 1", "ROUTE_VERSION = 2")
+    after = server.wait_json("/version", lambda body: body["version"] == 2)
+    assert after["pid"] == before["pid"]
+
+    server.edit("app/routes.py", "ROUTE_VERSION = 2", "ROUTE_VERSION = 3")
+    assert server.wait_json("/version", lambda body: body["version"] == 3)["pid"] == before["pid"]
+    # The app object was rebuilt twice; its lifespan ran once, for this worker only.
+    log = (server.root / "lifespan.log").read_text().splitlines()
+    assert log == [f"startup {before['pid']}"]
+
+
+def test_enum_and_model_changed_together_stay_consistent(server: DevServer) -> None:
+    before = server.get("/item")
+    assert before["colors"] == ["red"]
+    assert before["isinstance"] == [True, True, True]
+
+    server.edit("app/models.py", 'RED = "red"', 'RED = "red"\n    BLUE = "blue"')
+    server.edit("app/models.py", "color: Color = Color.RED", "color: Color = Color.RED\n    size: int = 7")
+    after = server.wait_json("/item", lambda body: body["fields"] == ["color", "name", "size"])
+    assert after["colors"] == ["red", "blue"]
+    assert after["made"] == {"name": "made", "color": "red", "size": 7}
+    assert after["isinstance"] == [True, True, True]
+    assert after["validated_is_last"] is True
+    assert after["pid"] == before["pid"]
+
+
+def test_module_imported_by_computed_name_reloads(server: DevServer) -> None:
+    before = server.get("/plugin")
+    assert before["greeting"] == "hello from alpha 1"
+
+    server.edit("app/plugin_alpha.py", "alpha 1", "alpha 2")
+    after = server.wait_json("/plugin", lambda body: body["greeting"] == "hello from alpha 2")
+    assert after["pid"] == before["pid"]
+
+
+def test_circular_pair_reloads(server: DevServer) -> None:
+    before = server.get("/cycle")
+    assert (before["a"], before["b"]) == ("a1+b1", "b1+a1")
+
+    server.edit("app/cycle_b.py", 'B = "b1"', 'B = "b2"')
+    after = server.wait_json("/cycle", lambda body: body["b"].startswith("b2"))
+    assert (after["a"], after["b"]) == ("a1+b2", "b2+a1")
+
+    server.edit("app/cycle_a.py", 'A = "a1"', 'A = "a2"')
+    after = server.wait_json("/cycle", lambda body: body["a"].startswith("a2"))
+    assert (after["a"], after["b"]) == ("a2+b2", "b2+a2")
+    assert after["pid"] == before["pid"]
+
+
+def test_hot_data_survives_and_dispose_runs_for_the_old_version(server: DevServer) -> None:
+    before = server.get("/state")
+    assert (before["version"], before["loads"], before["disposed"]) == (1, 1, [])
+
+    server.edit("app/state.py", "VERSION = 1", "VERSION = 2")
+    after = server.wait_json("/state", lambda body: body["version"] == 2)
+    assert (after["loads"], after["disposed"]) == (2, [1])
+
+    server.edit("app/state.py", "VERSION = 2", "VERSION = 3")
+    after = server.wait_json("/state", lambda body: body["version"] == 3)
+    assert (after["loads"], after["disposed"]) == (3, [1, 2])
+    assert after["pid"] == before["pid"]
+
+
+def test_syntax_error_keeps_old_code_until_the_next_good_save(server: DevServer) -> None:
+    server.edit("app/routes.py", "ROUTE_VERSION = 1", "ROUTE_VERSION = (")
+    server.output.wait_for(r"rolled back: worker \d+ keeps serving")
+    assert "routes.py" in server.output.text
+    assert server.get("/version")["version"] == 1
+    assert server.get("/item")["colors"] == ["red"]
+
+    server.edit("app/routes.py", "ROUTE_VERSION = (", "ROUTE_VERSION = 2")
+    after = server.wait_json("/version", lambda body: body["version"] == 2)
+    assert after["pid"] == server.first_pid
+
+
+def test_exception_at_import_rolls_back_and_keeps_serving(server: DevServer) -> None:
+    server.edit("app/plugin_alpha.py", 'GREETING = "hello from alpha 1"', 'raise RuntimeError("broken plugin")')
+    server.output.wait_for(r"rolled back: worker \d+ keeps serving")
+    assert "broken plugin" in server.output.text
+    assert server.get("/plugin")["greeting"] == "hello from alpha 1"
+    assert server.get("/version")["version"] == 1
+
+    server.edit("app/plugin_alpha.py", 'raise RuntimeError("broken plugin")', 'GREETING = "fixed"')
+    after = server.wait_json("/plugin", lambda body: body["greeting"] == "fixed")
+    assert after["pid"] == server.first_pid

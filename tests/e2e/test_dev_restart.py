@@ -1,0 +1,120 @@
+"""Changes that need a new worker, crashes, and stopping: the socket stays open throughout."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import TIMEOUT, DevServer, pid_alive, wait_until
+
+
+@dataclass
+class Poller:
+    """A client requesting `path` in a loop, recording every answer and every failure."""
+
+    seen: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def polling(server: DevServer, path: str) -> Iterator[Poller]:
+    poller = Poller()
+    done = threading.Event()
+
+    def run() -> None:
+        # One connection per request: an HTTP/1.1 client retries an idempotent request whose
+        # idle keep-alive connection the server closed; a new connection has no such race.
+        with httpx.Client(base_url=server.url, timeout=TIMEOUT, headers={"Connection": "close"}) as client:
+            while not done.is_set():
+                try:
+                    response = client.get(path)
+                except httpx.HTTPError as exc:
+                    poller.failures.append(repr(exc))
+                    continue
+                if response.status_code != 200:
+                    poller.failures.append(f"{response.status_code} {response.text}")
+                else:
+                    poller.seen.append(response.json())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: poller.seen, message="the poller's first answer")
+        yield poller
+    finally:
+        done.set()
+        thread.join(TIMEOUT)
+
+
+def test_declined_module_restarts_the_worker_without_failing_a_request(server: DevServer) -> None:
+    old_pid = server.get("/settings")["pid"]
+    with polling(server, "/settings") as poller:
+        server.edit("app/settings.py", 'MODE = "one"', 'MODE = "two"')
+        wait_until(lambda: poller.seen[-1]["mode"] == "two", message="the new worker's answer")
+        count = len(poller.seen)
+        wait_until(lambda: len(poller.seen) > count + 5, message="more answers from the new worker")
+    assert poller.failures == []
+    new = poller.seen[-1]
+    assert new["pid"] != old_pid
+    assert {body["mode"] for body in poller.seen if body["pid"] == old_pid} == {"one"}
+    assert {body["mode"] for body in poller.seen if body["pid"] == new["pid"]} == {"two"}
+    server.output.wait_for("restart required")
+    wait_until(lambda: not pid_alive(old_pid), message="the old worker to exit")
+
+
+def test_restart_file_restarts_the_worker(server: DevServer) -> None:
+    old_pid = server.first_pid
+    (server.root / ".env").write_text("MODE=two\n")
+    body = server.wait_json("/version", lambda body: body["pid"] != old_pid)
+    assert body["version"] == 1
+    assert ".env" in server.output.text
+
+
+def test_killed_worker_is_replaced(server: DevServer) -> None:
+    old_pid = server.first_pid
+    os.kill(old_pid, signal.SIGKILL)
+    body = server.wait_json("/version", lambda body: body["pid"] != old_pid)
+    assert body["version"] == 1
+    server.output.wait_for(rf"worker {old_pid} died \(killed by SIGKILL\)")
+
+
+def test_failed_restart_keeps_serving_and_crash_loop_waits_for_a_change(server: DevServer) -> None:
+    old_pid = server.first_pid
+    server.edit("app/settings.py", 'MODE = "one"', 'raise RuntimeError("settings are broken")')
+    server.output.wait_for(rf"worker {old_pid} keeps serving the previous code")
+    assert server.get("/settings") == {"pid": old_pid, "mode": "one"}
+
+    # Without a working worker to fall back on, new ones crash on import until the limit.
+    os.kill(old_pid, signal.SIGKILL)
+    server.output.wait_for("waiting for a file change")
+    assert "settings are broken" in server.output.text
+
+    server.edit("app/settings.py", 'raise RuntimeError("settings are broken")', 'MODE = "three"')
+    body = server.wait_json("/settings", lambda body: body["mode"] == "three")
+    assert body["pid"] != old_pid
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_supervisor_and_worker(server: DevServer, sig: signal.Signals) -> None:
+    pid = server.get("/version")["pid"]
+    assert server.stop(sig) == 0
+    assert not pid_alive(pid)
+    assert "hotbed dev stopped" in server.output.text
+    log = (server.root / "lifespan.log").read_text().splitlines()
+    assert log == [f"startup {pid}", f"shutdown {pid}"]
+
+
+def test_hot_no_serves_without_hook_or_watcher(start_server: Callable[..., DevServer]) -> None:
+    server = start_server(HOT="no")
+    body = server.get("/version")
+    assert body["hot"] is False
+    assert "hot reload off" in server.output.text
+    assert server.get("/state")["loads"] == 1
