@@ -1,0 +1,67 @@
+"""Project configuration: explicit argument -> HOTBED_* variable -> file -> default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotbed.config import ProjectConfig, load_config
+from hotbed.exceptions import ConfigError
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    config = load_config(tmp_path, environ={})
+    assert config == ProjectConfig(root=tmp_path.resolve())
+    assert config.checksums_path == tmp_path.resolve() / ".hotbed" / "checksums.json"
+    assert config.boundaries == ("./src/**/*.py",) and config.entities == "src/**/*.entity.json"
+
+
+def test_pyproject_tool_hotbed(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.hotbed]\nsource-root = "app"\nfrontend-dir = "ui/api"\n'
+        'api-prefix = "/v1"\ndatabase-url = "postgresql://localhost/x"\nrestart = [".env", "settings.py"]\n'
+    )
+    config = load_config(tmp_path, environ={})
+    assert config.config_file == tmp_path.resolve() / "pyproject.toml"
+    assert (config.source_root, config.frontend_dir, config.api_prefix) == ("app", "ui/api", "/v1")
+    assert config.database_url == "postgresql://localhost/x" and config.restart == (".env", "settings.py")
+    assert config.entities == "app/**/*.entity.json" and config.boundaries == ("./app/**/*.py",)
+
+
+def test_hotbed_toml_wins_over_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.hotbed]\napi-prefix = "/from-pyproject"\n')
+    (tmp_path / "hotbed.toml").write_text('api-prefix = "/from-hotbed-toml"\nentities = "entities/*.entity.json"\n')
+    config = load_config(tmp_path, environ={})
+    assert config.api_prefix == "/from-hotbed-toml" and config.entities == "entities/*.entity.json"
+
+
+def test_environment_beats_file_and_argument_beats_environment(tmp_path: Path) -> None:
+    (tmp_path / "hotbed.toml").write_text('frontend-dir = "file"\napi-prefix = "/file"\n')
+    environ = {"HOTBED_FRONTEND_DIR": "env", "HOTBED_API_PREFIX": "/env", "HOTBED_BOUNDARIES": "a/*.py, b/*.py"}
+    config = load_config(tmp_path, environ=environ, api_prefix="/arg", frontend_dir=None)
+    assert (config.frontend_dir, config.api_prefix) == ("env", "/arg")
+    assert config.boundaries == ("a/*.py", "b/*.py")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("frontend_dir = 'x'\n", "frontend_dir"),
+        ("api-prefix = 3\n", "api-prefix"),
+        ("api-prefix = 'api'\n", "must start with '/'"),
+        ("source-root = '/abs'\n", "relative"),
+        ("source-root = \n", "cannot read"),
+    ],
+)
+def test_bad_settings_are_config_errors(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "hotbed.toml").write_text(text)
+    with pytest.raises(ConfigError, match=expected):
+        load_config(tmp_path, environ={})
+
+
+def test_unknown_override_and_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_config(tmp_path, environ={}, colour="red")
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope", environ={})
