@@ -9,8 +9,9 @@ import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from hotbed.exceptions import EngineStateError, RestartRequired
@@ -21,7 +22,7 @@ from hotbed.tracker import ImportTracker
 from hotbed.transaction import Transaction
 from hotbed.types import Change, ReloadResult, RestartReason
 
-__all__ = ["DEFAULT_BOUNDARIES", "DEFAULT_RESTART", "Engine", "current"]
+__all__ = ["DEFAULT_BOUNDARIES", "DEFAULT_RESTART", "CommitHook", "Engine", "current"]
 
 logger = logging.getLogger("hotbed.engine")
 
@@ -31,6 +32,10 @@ DEFAULT_RESTART = (".env", "pyproject.toml", "hotbed.toml")
 _EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "node_modules", ".hotbed", ".git"})
 
 _current: Engine | None = None
+
+# Called with the new module objects and the names of removed modules before a reload
+# commits; raising rolls the reload back. The callable it returns runs at the commit.
+CommitHook = Callable[[list[ModuleType], list[str]], Callable[[], object] | None]
 
 
 def current() -> Engine | None:
@@ -56,6 +61,7 @@ class Engine:
         self.lock = threading.RLock()
         self.executing: dict[str, int] = {}
         self.transaction: Transaction | None = None
+        self.commit_hooks: list[CommitHook] = []
         self._project_files: dict[str, bool] = {}
         paths = sysconfig.get_paths()
         self._excluded_prefixes = tuple(

@@ -12,6 +12,7 @@ import importlib
 import linecache
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import CodeType, ModuleType
@@ -137,13 +138,18 @@ class Transaction:
             if self.restart:
                 self._rollback(modules_before)
                 return Outcome(restart=tuple(self.restart))
+            # Commit hooks prepare their swap (the API registry scans the new modules) while
+            # a failure can still roll everything back, and apply it at the commit.
+            modules = [sys.modules[n.name] for n in self.executed if n.name in sys.modules]
+            removed = [n.name for n in self.removed]
+            appliers = [hook(modules, removed) for hook in self.engine.commit_hooks]
         except KeyboardInterrupt:
             self._rollback(modules_before)
             raise
         except BaseException as exc:
             self._rollback(modules_before)
             return Outcome(errors=(_located_error(exc, self.engine),))
-        return self._commit()
+        return self._commit(appliers)
 
     def _rollback(self, modules_before: set[str]) -> None:
         engine = self.engine
@@ -174,7 +180,7 @@ class Transaction:
         for node in (*self.saved, *self.new_nodes):
             node.pending_context = None
 
-    def _commit(self) -> Outcome:
+    def _commit(self, appliers: list[Callable[[], object] | None]) -> Outcome:
         engine = self.engine
         graph = engine.graph
         errors: list[ReloadError] = []
@@ -185,6 +191,9 @@ class Transaction:
                 node.source_hash = self.hashes.get(node, node.source_hash)
             node.version += 1
             node.context, node.pending_context = node.pending_context, None
+        for apply in appliers:
+            if apply is not None:
+                apply()
 
         pruned: list[Node] = []
         for node in self.removed:
