@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP) $(TS_STAMP)
-	$(BIN)/pytest
+	scripts/postgres.sh $(BIN)/pytest
 
 test: lint typecheck pytest
 
