@@ -58,7 +58,8 @@ def test_reload_replaces_exactly_that_modules_routes(make_project: MakeProject) 
     project = make_project(
         {
             "user_api.py": USER_API,
-            "post_api.py": "from hotbed.api import api\nclass PostApi:\n    @api()\n    def list(self) -> int:\n        return 1\n",
+            "post_api.py": "from hotbed.api import api\n"
+            "class PostApi:\n    @api()\n    def list(self) -> int:\n        return 1\n",
         }
     )
     registry = ApiRegistry()
