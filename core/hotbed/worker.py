@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import os
 import socket
 import sys
@@ -26,8 +27,11 @@ from hotbed import hmr
 from hotbed.exceptions import ConfigError
 from hotbed.pipe import ApplyBatch, BatchApplied, Message, PipeReader, WorkerReady
 from hotbed.proxy import AppProxy
+from hotbed.types import Change, ReloadError, ReloadResult
 
 __all__ = ["GRACEFUL_SHUTDOWN", "WorkerSpec", "run_worker"]
+
+logger = logging.getLogger("hotbed.worker")
 
 # Seconds uvicorn gives requests in flight when the worker is asked to stop.
 GRACEFUL_SHUTDOWN = 5
@@ -71,6 +75,16 @@ def _import_app(spec: WorkerSpec) -> AppProxy:
     return AppProxy(spec.module, spec.attribute)
 
 
+def _reload(changes: tuple[Change, ...]) -> ReloadResult:
+    """`hmr.reload`, and an answer for the supervisor even if the engine itself fails."""
+    try:
+        return hmr.reload(changes)
+    except Exception as exc:
+        logger.exception("the reload engine failed")
+        path = changes[0].path if changes else ""
+        return ReloadResult(changed=tuple(c.path for c in changes), errors=(ReloadError(path, 0, 0, repr(exc)),))
+
+
 async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, proxy: AppProxy) -> None:
     config = uvicorn.Config(
         proxy,
@@ -83,7 +97,7 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, proxy:
     def on_message(message: Message) -> None:
         if isinstance(message, ApplyBatch):
             # Synchronous on purpose: the loop runs no request code until the reload commits.
-            conn.send(BatchApplied(hmr.reload(message.changes)))
+            conn.send(BatchApplied(_reload(message.changes)))
 
     def on_closed() -> None:
         server.should_exit = True  # the supervisor is gone: do not outlive it

@@ -146,11 +146,12 @@ class DevServer:
 
 
 def pid_alive(pid: int) -> bool:
+    """True while `pid` runs; an exited process waiting to be reaped (a zombie) does not count."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    return True
+    return status.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
 
 
 @pytest.fixture
@@ -178,8 +179,7 @@ def start_server(project_copy: Path, server_env: dict[str, str]) -> Iterator[Cal
 
     yield start
     for server in servers:
-        if server.process.poll() is None:
-            server.stop()
+        server.stop()  # also closes the pipe and the client of a server that already exited
 
 
 @pytest.fixture

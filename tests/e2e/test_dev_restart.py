@@ -59,15 +59,17 @@ def test_declined_module_restarts_the_worker_without_failing_a_request(server: D
     with polling(server, "/settings") as poller:
         server.edit("app/settings.py", 'MODE = "one"', 'MODE = "two"')
         wait_until(lambda: poller.seen[-1]["mode"] == "two", message="the new worker's answer")
+        # The old worker serves until the new one is ready, then drains and exits.
+        wait_until(lambda: not pid_alive(old_pid), message="the old worker to exit")
         count = len(poller.seen)
         wait_until(lambda: len(poller.seen) > count + 5, message="more answers from the new worker")
     assert poller.failures == []
-    new = poller.seen[-1]
-    assert new["pid"] != old_pid
+    new_pid = poller.seen[-1]["pid"]
+    assert new_pid != old_pid
+    assert {body["pid"] for body in poller.seen} == {old_pid, new_pid}
     assert {body["mode"] for body in poller.seen if body["pid"] == old_pid} == {"one"}
-    assert {body["mode"] for body in poller.seen if body["pid"] == new["pid"]} == {"two"}
+    assert {body["mode"] for body in poller.seen if body["pid"] == new_pid} == {"two"}
     server.output.wait_for("restart required")
-    wait_until(lambda: not pid_alive(old_pid), message="the old worker to exit")
 
 
 def test_restart_file_restarts_the_worker(server: DevServer) -> None:
@@ -110,6 +112,13 @@ def test_signal_stops_supervisor_and_worker(server: DevServer, sig: signal.Signa
     assert "hotbed dev stopped" in server.output.text
     log = (server.root / "lifespan.log").read_text().splitlines()
     assert log == [f"startup {pid}", f"shutdown {pid}"]
+
+
+def test_worker_does_not_outlive_a_killed_supervisor(server: DevServer) -> None:
+    pid = server.get("/version")["pid"]
+    server.process.kill()
+    server.process.wait(TIMEOUT)
+    wait_until(lambda: not pid_alive(pid), message="the orphaned worker to exit")
 
 
 def test_hot_no_serves_without_hook_or_watcher(start_server: Callable[..., DevServer]) -> None:
