@@ -57,7 +57,7 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlalchemy.types import TypeEngine
 
-from hotbed.entity import Entity, RelationProp
+from hotbed.entity import Entity, RelationProp, snake_case
 from hotbed.exceptions import ConfigError
 
 __all__ = [
@@ -454,8 +454,15 @@ def _bind(engine: Engine, entities: list[Entity]) -> None:
     for entity in entities:
         if entity.table not in existing:
             continue
-        live = {column["name"] for column in inspector.get_columns(entity.table)}
-        columns = [c for c in _columns(entity, by_id, foreign_keys=False) if c.name in live]
+        live = {column["name"]: column["type"] for column in inspector.get_columns(entity.table)}
+        columns = []
+        for column in _columns(entity, by_id, foreign_keys=False):
+            actual = live.get(column.name)
+            if actual is None:
+                continue  # withheld: the model must not name it
+            if _compiled(actual, engine.dialect) != _compiled(column.type, engine.dialect):
+                column.type = actual  # a withheld type change: read and write what the database holds
+            columns.append(column)
         table = Table(entity.table, MetaData(), *columns, info={"entity": entity.id})
         _bound[(key, entity.id)] = table
         _bound[(key, f"table:{entity.table}")] = table
@@ -475,7 +482,7 @@ def bound_table(engine: Engine, entity_id: str, table_name: str | None = None) -
     table = _bound.get((key, entity_id))
     if table is not None and (table_name is None or table.name == table_name):
         return table
-    name = table_name or f"{entity_id.lower()}s"
+    name = table_name or f"{snake_case(entity_id)}s"
     table = _bound.get((key, f"table:{name}"))
     if table is not None:
         return table
