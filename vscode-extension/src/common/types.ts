@@ -1,0 +1,63 @@
+/** The shapes on the wire between the language server and the extension (docs/protocol.md). */
+
+/** States of `hotbed/status`; `stopped` is the extension's own: no language server is running. */
+export type ServerState = 'idle' | 'syncing' | 'ok' | 'error' | 'restart-required' | 'restarting' | 'disconnected';
+export type HotbedState = ServerState | 'stopped';
+
+export type ErrorKind = 'syntax' | 'import' | 'dispose' | 'prune' | 'entity';
+
+export interface ReportError {
+    kind: ErrorKind | string;
+    path: string;
+    /** 1-based; 0 when unknown. */
+    line: number;
+    /** 1-based; 0 when unknown. */
+    column: number;
+    message: string;
+    sourceLine?: string | null;
+}
+
+export interface RestartReason {
+    kind: string;
+    path: string;
+    message: string;
+}
+
+/** What one batch of changes did. */
+export interface Report {
+    ok: boolean;
+    root: string;
+    changed: string[];
+    reexecuted: string[];
+    generated: string[];
+    pruned: string[];
+    restart: RestartReason[];
+    errors: ReportError[];
+    apis: string[];
+    durationMs: number;
+    pid?: number | null;
+}
+
+/** The params of the `hotbed/status` notification. */
+export interface Status {
+    state: HotbedState;
+    message: string;
+    report: Report | null;
+}
+
+/** One module in the result of `hotbed.dump`. */
+export interface DumpEntry {
+    path: string;
+    nodePath: string;
+    boundary: boolean;
+    reloadable: boolean;
+    version: number;
+    dependencies: string[];
+    dependents: string[];
+    apis: string[];
+}
+
+/** The part of vscode-languageclient the commands use; the real client satisfies it. */
+export interface ServerConnection {
+    sendRequest<R>(method: string, params: unknown): Promise<R>;
+}
