@@ -30,10 +30,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from pydantic import BaseModel as PydanticModel
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Integer, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hotbed.database import connection, current_engine
@@ -75,6 +75,15 @@ def _reason(exc: IntegrityError) -> str:
     return (str(exc.orig) if exc.orig else str(exc)).strip().splitlines()[0]
 
 
+def _catch_up_sequence(conn: Connection, table: Table) -> None:
+    """After an insert with an explicit id, move PostgreSQL's id sequence past it, so the next
+    insert without one does not collide. SQLite always continues from the largest id."""
+    if conn.dialect.name != "postgresql" or not isinstance(table.c.id.type, Integer):
+        return
+    sequence = func.pg_get_serial_sequence(table.name, "id")
+    conn.execute(select(func.setval(sequence, select(func.max(table.c.id)).scalar_subquery())))
+
+
 def _is_operators(value: Any) -> bool:
     return isinstance(value, Mapping) and bool(value) and all(str(key).startswith("$") for key in value)
 
@@ -87,6 +96,10 @@ class BaseModel:
 
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(values)
+
+    if TYPE_CHECKING:  # columns are set per row; to a type checker any attribute is a column
+
+        def __getattr__(self, name: str) -> Any: ...
 
     # -- binding ------------------------------------------------------------------------
 
@@ -225,8 +238,11 @@ class BaseModel:
                 elif row_id is not None:
                     updated = len(conn.execute(select(table.c.id).where(table.c.id == row_id)).all())
                 if not updated:
-                    statement = insert(table).values({**values, **({"id": row_id} if row_id is not None else {})})
+                    explicit = row_id is not None
+                    statement = insert(table).values({**values, **({"id": row_id} if explicit else {})})
                     row_id = conn.execute(statement).inserted_primary_key[0]  # type: ignore[index]
+                    if explicit:
+                        _catch_up_sequence(conn, table)
                 row = conn.execute(select(table).where(table.c.id == row_id)).mappings().one()
         except IntegrityError as exc:
             raise BadRequestError(f"cannot save {cls.entity_id()}: {_reason(exc)}") from exc

@@ -83,6 +83,7 @@ def test_save_with_an_unknown_id_inserts_that_id(engine: Engine) -> None:
     user = UserModel.save({"id": 40, "email": "ann@x.io", "name": "Ann"})
     assert user.id == 40
     assert UserModel.find_by_id(40).name == "Ann"
+    assert UserModel.save({"email": "bob@x.io", "name": "Bob"}).id == 41  # ids continue after it
 
 
 def test_save_accepts_pydantic_models_rows_and_enums(engine: Engine) -> None:
