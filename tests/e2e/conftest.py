@@ -108,12 +108,20 @@ class DevServer:
         result: Json = response.json()
         return result
 
-    def wait_json(self, path: str, condition: Callable[[Json], bool], timeout: float = TIMEOUT) -> Json:
-        """Poll `path` until its JSON satisfies `condition`; every response on the way must be a 200."""
+    def wait_json(
+        self, path: str, condition: Callable[[Json], bool], timeout: float = TIMEOUT, *, across_restart: bool = False
+    ) -> Json:
+        """Poll `path` until its JSON satisfies `condition`; every response on the way must be a 200.
+
+        `across_restart` opens a connection per request: a worker that retires closes its idle
+        keep-alive connections, and a client reusing one at that instant must retry, which
+        browsers do for idempotent requests and httpx does not.
+        """
         last: list[Json] = []
+        headers = {"Connection": "close"} if across_restart else {}
 
         def check() -> Json | None:
-            body = self.get(path)
+            body = self.get(path, headers=headers)
             last[:] = [body]
             return body if condition(body) else None
 
