@@ -7,6 +7,11 @@ export default tseslint.config(
     eslint.configs.recommended,
     ...tseslint.configs.strict,
     {
+        rules: {
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+        },
+    },
+    {
         files: ['src/**/*.ts'],
         rules: {
             // vscodeapi.ts is the one seam over the editor; everything else imports types only.

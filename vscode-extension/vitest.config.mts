@@ -8,7 +8,7 @@ export default defineConfig({
     },
     test: {
         environment: 'node',
-        restoreMocks: true,
+        mockReset: true,
         testTimeout: 10_000,
     },
 });

@@ -1,0 +1,305 @@
+/**
+ * A fake of the `vscode` module, aliased in vitest.config.mts: just enough of the editor API for
+ * src/common/vscodeapi.ts, with its state in `fake` so tests can arrange and inspect it.
+ */
+import * as path from 'node:path';
+import { vi } from 'vitest';
+
+type Listener<T> = (value: T) => unknown;
+
+export class Disposable {
+    constructor(private readonly callOnDispose: () => void = () => undefined) {}
+
+    dispose(): void {
+        this.callOnDispose();
+    }
+}
+
+export class EventEmitter<T> {
+    private readonly listeners = new Set<Listener<T>>();
+
+    readonly event = (listener: Listener<T>): Disposable => {
+        this.listeners.add(listener);
+        return new Disposable(() => this.listeners.delete(listener));
+    };
+
+    fire(value: T): void {
+        for (const listener of [...this.listeners]) {
+            listener(value);
+        }
+    }
+
+    dispose(): void {
+        this.listeners.clear();
+    }
+}
+
+export class MarkdownString {
+    supportThemeIcons = false;
+
+    constructor(public value = '') {}
+}
+
+export class ThemeColor {
+    constructor(public readonly id: string) {}
+}
+
+export class Position {
+    constructor(
+        public readonly line: number,
+        public readonly character: number,
+    ) {}
+}
+
+export class Range {
+    readonly start: Position;
+    readonly end: Position;
+
+    constructor(startLine: number, startCharacter: number, endLine: number, endCharacter: number) {
+        this.start = new Position(startLine, startCharacter);
+        this.end = new Position(endLine, endCharacter);
+    }
+}
+
+export enum StatusBarAlignment {
+    Left = 1,
+    Right = 2,
+}
+
+export class Uri {
+    private constructor(
+        public readonly scheme: string,
+        public readonly path: string,
+    ) {}
+
+    get fsPath(): string {
+        return this.path;
+    }
+
+    static file(fsPath: string): Uri {
+        return new Uri('file', path.posix.normalize(fsPath));
+    }
+
+    static from(components: { scheme: string; path: string }): Uri {
+        return new Uri(components.scheme, components.path);
+    }
+
+    static joinPath(base: Uri, ...segments: string[]): Uri {
+        return new Uri(base.scheme, path.posix.join(base.path, ...segments));
+    }
+
+    toString(): string {
+        return `${this.scheme}://${this.path}`;
+    }
+}
+
+export interface FakeWorkspaceFolder {
+    uri: Uri;
+    name: string;
+    index: number;
+}
+
+export class FakeStatusBarItem {
+    name: string | undefined;
+    text = '';
+    tooltip: MarkdownString | string | undefined;
+    command: unknown;
+    backgroundColor: ThemeColor | undefined;
+    accessibilityInformation: unknown;
+    visible = false;
+    disposed = false;
+
+    constructor(
+        public readonly id: string,
+        public readonly alignment: StatusBarAlignment,
+        public readonly priority: number,
+    ) {}
+
+    show(): void {
+        this.visible = true;
+    }
+
+    hide(): void {
+        this.visible = false;
+    }
+
+    dispose(): void {
+        this.disposed = true;
+    }
+}
+
+export class FakeTerminal {
+    exitStatus: { code: number | undefined } | undefined;
+    readonly show = vi.fn();
+    readonly sendText = vi.fn();
+    readonly dispose = vi.fn();
+
+    constructor(public readonly creationOptions: Record<string, unknown>) {}
+}
+
+export class FakeFileSystemWatcher {
+    readonly created = new EventEmitter<Uri>();
+    readonly changed = new EventEmitter<Uri>();
+    readonly deleted = new EventEmitter<Uri>();
+    readonly onDidCreate = this.created.event;
+    readonly onDidChange = this.changed.event;
+    readonly onDidDelete = this.deleted.event;
+    disposed = false;
+
+    constructor(public readonly glob: string) {}
+
+    dispose(): void {
+        this.disposed = true;
+    }
+}
+
+const DIRECTORY = Symbol('directory');
+
+interface ContentProvider {
+    provideTextDocumentContent(uri: Uri): string;
+}
+
+/** Everything the fake editor holds; `resetFake` empties it before each test. */
+export const fake = {
+    /** Settings by full key, e.g. `hotbed.interpreter`. */
+    config: new Map<string, unknown>(),
+    /** Files by fsPath: their text, or DIRECTORY. */
+    files: new Map<string, string | typeof DIRECTORY>(),
+    workspaceFolders: [] as FakeWorkspaceFolder[],
+    commands: new Map<string, (...args: unknown[]) => unknown>(),
+    statusBarItems: [] as FakeStatusBarItem[],
+    terminals: [] as FakeTerminal[],
+    watchers: [] as FakeFileSystemWatcher[],
+    extensions: new Map<string, unknown>(),
+    found: [] as Uri[],
+    providers: new Map<string, ContentProvider>(),
+    configurationChanged: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
+    terminalClosed: new EventEmitter<FakeTerminal>(),
+};
+
+export function resetFake(): void {
+    fake.config.clear();
+    fake.files.clear();
+    fake.workspaceFolders = [];
+    fake.commands.clear();
+    fake.statusBarItems = [];
+    fake.terminals = [];
+    fake.watchers = [];
+    fake.extensions.clear();
+    fake.found = [];
+    fake.providers.clear();
+    fake.configurationChanged.dispose();
+    fake.terminalClosed.dispose();
+}
+
+export function addWorkspaceFolder(fsPath: string): FakeWorkspaceFolder {
+    const folder = { uri: Uri.file(fsPath), name: path.posix.basename(fsPath), index: fake.workspaceFolders.length };
+    fake.workspaceFolders.push(folder);
+    return folder;
+}
+
+export function addFile(fsPath: string, content = ''): void {
+    fake.files.set(fsPath, content);
+}
+
+export function addDirectory(fsPath: string): void {
+    fake.files.set(fsPath, DIRECTORY);
+}
+
+function outputChannel(name: string) {
+    return {
+        name,
+        appendLine: vi.fn(),
+        append: vi.fn(),
+        info: vi.fn(),
+        warn: vi.fn(),
+        error: vi.fn(),
+        debug: vi.fn(),
+        trace: vi.fn(),
+        show: vi.fn(),
+        hide: vi.fn(),
+        clear: vi.fn(),
+        dispose: vi.fn(),
+    };
+}
+
+export const window = {
+    createOutputChannel: vi.fn((name: string) => outputChannel(name)),
+    createStatusBarItem: vi.fn((id: string, alignment: StatusBarAlignment, priority: number) => {
+        const item = new FakeStatusBarItem(id, alignment, priority);
+        fake.statusBarItems.push(item);
+        return item;
+    }),
+    showErrorMessage: vi.fn(async (..._args: unknown[]): Promise<string | undefined> => undefined),
+    showWarningMessage: vi.fn(async (..._args: unknown[]): Promise<string | undefined> => undefined),
+    showInformationMessage: vi.fn(async (..._args: unknown[]): Promise<string | undefined> => undefined),
+    showTextDocument: vi.fn(async (document: unknown) => ({ document })),
+    createTerminal: vi.fn((options: Record<string, unknown>) => {
+        const terminal = new FakeTerminal(options);
+        fake.terminals.push(terminal);
+        return terminal;
+    }),
+    onDidCloseTerminal: (listener: Listener<FakeTerminal>) => fake.terminalClosed.event(listener),
+};
+
+export const commands = {
+    registerCommand: vi.fn((id: string, callback: (...args: unknown[]) => unknown) => {
+        if (fake.commands.has(id)) {
+            throw new Error(`command '${id}' already exists`);
+        }
+        fake.commands.set(id, callback);
+        return new Disposable(() => fake.commands.delete(id));
+    }),
+    executeCommand: vi.fn(async (id: string, ...args: unknown[]) => fake.commands.get(id)?.(...args)),
+};
+
+export const workspace = {
+    get workspaceFolders(): FakeWorkspaceFolder[] | undefined {
+        return fake.workspaceFolders.length > 0 ? fake.workspaceFolders : undefined;
+    },
+    getWorkspaceFolder: (uri: Uri) =>
+        fake.workspaceFolders.find((folder) => (uri.fsPath + '/').startsWith(folder.uri.fsPath + '/')),
+    getConfiguration: vi.fn((section: string) => ({
+        get: (key: string, defaultValue?: unknown) => {
+            const full = `${section}.${key}`;
+            return fake.config.has(full) ? fake.config.get(full) : defaultValue;
+        },
+    })),
+    onDidChangeConfiguration: (listener: Listener<{ affectsConfiguration(section: string): boolean }>) =>
+        fake.configurationChanged.event(listener),
+    onDidChangeWorkspaceFolders: () => new Disposable(),
+    createFileSystemWatcher: vi.fn((glob: string) => {
+        const watcher = new FakeFileSystemWatcher(glob);
+        fake.watchers.push(watcher);
+        return watcher;
+    }),
+    findFiles: vi.fn(async () => fake.found),
+    fs: {
+        stat: async (uri: Uri) => {
+            const entry = fake.files.get(uri.fsPath);
+            if (entry === undefined) {
+                throw new Error(`ENOENT: ${uri.fsPath}`);
+            }
+            return { type: entry === DIRECTORY ? 2 : 1 };
+        },
+        readFile: async (uri: Uri) => {
+            const entry = fake.files.get(uri.fsPath);
+            if (typeof entry !== 'string') {
+                throw new Error(`ENOENT: ${uri.fsPath}`);
+            }
+            return new TextEncoder().encode(entry);
+        },
+    },
+    registerTextDocumentContentProvider: vi.fn((scheme: string, provider: ContentProvider) => {
+        fake.providers.set(scheme, provider);
+        return new Disposable(() => fake.providers.delete(scheme));
+    }),
+    openTextDocument: vi.fn(async (uri: Uri) => ({
+        uri,
+        getText: () => fake.providers.get(uri.scheme)?.provideTextDocumentContent(uri) ?? '',
+    })),
+};
+
+export const extensions = {
+    getExtension: vi.fn((id: string) => fake.extensions.get(id)),
+};
