@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import DevServer
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.e2e.conftest import TIMEOUT, DevServer, wait_until
 
 
 def test_router_change_is_served_by_the_same_worker(server: DevServer) -> None:
@@ -96,3 +98,15 @@ def test_exception_at_import_rolls_back_and_keeps_serving(server: DevServer) -> 
     server.edit("app/plugin_alpha.py", 'raise RuntimeError("broken plugin")', 'GREETING = "fixed"')
     after = server.wait_json("/plugin", lambda body: body["greeting"] == "fixed")
     assert after["pid"] == server.first_pid
+
+
+def test_request_in_flight_finishes_on_the_code_it_started_with(server: DevServer) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(server.get, "/slow")
+        wait_until(lambda: (server.root / "waiting").exists(), message="the slow request to start")
+        server.edit("app/routes.py", "ROUTE_VERSION = 1", "ROUTE_VERSION = 2")
+        server.wait_json("/version", lambda body: body["version"] == 2)
+        assert not in_flight.done()
+        (server.root / "release").touch()
+        assert in_flight.result(TIMEOUT)["version"] == 1
+    assert server.get("/slow")["version"] == 2

@@ -1,4 +1,6 @@
+import asyncio
 import os
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,6 +20,17 @@ router = APIRouter()
 @router.get("/version")
 async def version() -> dict[str, Any]:
     return {"version": ROUTE_VERSION, "pid": os.getpid(), "hot": hotbed.hot(__name__).enabled}
+
+
+@router.get("/slow")
+async def slow() -> dict[str, Any]:
+    """Holds the request open until the test creates `release`, then answers from this code."""
+    root = Path(__file__).resolve().parent.parent
+    (root / "waiting").touch()
+    release = root / "release"
+    while not release.exists():
+        await asyncio.sleep(0.01)
+    return {"version": ROUTE_VERSION, "pid": os.getpid()}
 
 
 @router.get("/item")
