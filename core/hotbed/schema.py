@@ -236,7 +236,7 @@ def build_metadata(entities: Iterable[Entity]) -> MetaData:
     by_id = {entity.id: entity for entity in entities}
     metadata = MetaData()
     for entity in by_id.values():
-        table = Table(entity.table, metadata, *_columns(entity, by_id, foreign_keys=True), info={"entity": entity.id})
+        table = Table(entity.table, metadata, *_columns(entity, by_id, foreign_keys=True))
         for item in entity.document.indexes:
             unique = item.type == "unique"
             name = item.name or _index_name(entity.table, item.columns, unique)
@@ -463,7 +463,7 @@ def _bind(engine: Engine, entities: list[Entity]) -> None:
             if _compiled(actual, engine.dialect) != _compiled(column.type, engine.dialect):
                 column.type = actual  # a withheld type change: read and write what the database holds
             columns.append(column)
-        table = Table(entity.table, MetaData(), *columns, info={"entity": entity.id})
+        table = Table(entity.table, MetaData(), *columns)
         _bound[(key, entity.id)] = table
         _bound[(key, f"table:{entity.table}")] = table
 
