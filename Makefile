@@ -30,7 +30,18 @@ typecheck: $(STAMP)
 pytest: $(STAMP) $(TS_STAMP)
 	scripts/postgres.sh $(BIN)/pytest
 
-test: lint typecheck pytest
+test: lint typecheck pytest extension
+
+# The VS Code extension: lint, unit tests and the .vsix; its toolchain is reinstalled when the lockfile changes.
+EXT_STAMP := vscode-extension/node_modules/.installed-stamp
+
+$(EXT_STAMP): vscode-extension/package-lock.json
+	npm ci --prefix vscode-extension
+	touch $(EXT_STAMP)
+
+.PHONY: extension
+extension: $(EXT_STAMP)
+	cd vscode-extension && npm run lint && npm test && npm run package
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
