@@ -7,9 +7,10 @@ import os
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
+from hotbed.report import SyncReport
 from hotbed.types import ReloadResult
 
-__all__ = ["print_reload", "render_reload"]
+__all__ = ["print_reload", "print_report", "render_reload", "render_report"]
 
 
 def _rel(path: str, root: str) -> str:
@@ -22,16 +23,24 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def render_reload(result: ReloadResult) -> RenderableType:
-    """What a developer wants to see after a save: what ran, why not, or where it broke."""
+def render_reload(
+    result: ReloadResult, sources: tuple[str, ...] = (), api_counts: dict[str, int] | None = None
+) -> RenderableType:
+    """What a developer wants to see after a save: what ran, why not, or where it broke.
+
+    `sources` are files listed before the modules (entity files that fed generation);
+    `api_counts` adds "(with N APIs)" beside the modules that register APIs.
+    """
     root = result.root
     lines: list[RenderableType] = []
-    if result.nothing_to_do:
+    if result.nothing_to_do and not sources:
         return Text("✓ nothing changed", style="dim")
-    if result.changed or result.reexecuted:
+    if sources or result.changed or result.reexecuted:
         lines.append(Text("🔄 Invalidated:", style="bold cyan"))
-        for path in result.reexecuted or result.changed:
-            lines.append(Text(f"  - {_rel(path, root)}"))
+        for path in (*sources, *(result.reexecuted or result.changed)):
+            rel = _rel(path, root)
+            count = (api_counts or {}).get(rel)
+            lines.append(Text(f"  - {rel}" + (f" (with {count} APIs)" if count else "")))
         for path in result.pruned:
             lines.append(Text(f"  - {_rel(path, root)} (removed)", style="dim"))
     for reason in result.restart:
@@ -55,3 +64,26 @@ def render_reload(result: ReloadResult) -> RenderableType:
 
 def print_reload(result: ReloadResult, console: Console | None = None) -> None:
     (console or Console(stderr=True)).print(render_reload(result))
+
+
+def render_report(report: SyncReport) -> RenderableType:
+    """A sync batch: entity errors, then the reload with its APIs and schema changes."""
+    lines: list[RenderableType] = []
+    for diagnostic in report.errors:
+        lines.append(Text.assemble(("✗ entity error ", "bold red"), str(diagnostic)))
+    if report.errors:
+        lines.append(Text("  nothing was generated; the last good code keeps serving", style="dim"))
+    if report.changed or report.generated or not report.reload.nothing_to_do:
+        lines.append(render_reload(report.reload, report.changed, dict(report.api_counts)))
+    lines.extend(Text(f"✨ API re-registered: {route}", style="magenta") for route in report.apis)
+    lines.extend(Text(f"🧱 {line}", style="yellow") for line in report.schema)
+    if report.changed and report.ok:
+        lines.append(Text("✅ All files are synced!", style="green"))
+    return Group(*lines)
+
+
+def print_report(report: SyncReport, console: Console | None = None) -> None:
+    """Print a batch's report; a batch that did nothing prints nothing."""
+    if report.nothing_changed and not report.apis and not report.schema:
+        return
+    (console or Console(stderr=True)).print(render_report(report))

@@ -13,10 +13,13 @@ import ipaddress
 import logging
 import os
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 
+from hotbed.config import load_config
+from hotbed.engine import DEFAULT_RESTART
 from hotbed.exceptions import ConfigError
 from hotbed.supervisor import Supervisor
 from hotbed.worker import WorkerSpec
@@ -45,8 +48,18 @@ def resolve_target(target: str | None, cwd: str | os.PathLike[str] | None = None
         ConfigError: no target, or a target that names nothing on disk.
     """
     here = Path(cwd or os.getcwd()).resolve()
-    if target is None:
-        raise ConfigError(f"no app to serve: {_FORMS}. (Entity projects are not supported yet.)")
+    if target is None or (here / target).is_dir():
+        folder = here if target is None else (here / target).resolve()
+        config = load_config(folder)
+        if config.config_file is None:
+            where = "here" if target is None else f"in {target}"
+            raise ConfigError(
+                f"no hotbed project {where} (no hotbed.toml or [tool.hotbed] in pyproject.toml): {_FORMS},"
+                " or run `hotbed new NAME` to start an entity project"
+            )
+        return WorkerSpec(
+            module="", attribute="", import_root=str(config.source_path), project_root=str(config.root), kind="project"
+        )
     if target.endswith(".py") or os.sep in target or "/" in target:
         path = (here / target).resolve()
         if not path.is_file():
@@ -122,7 +135,7 @@ def run_dev_server(
     if log_level not in ("debug", "trace"):
         logging.getLogger("watchfiles").setLevel(logging.WARNING)  # hotbed reports changes itself
     spec = resolve_target(target)
-    spec = WorkerSpec(spec.module, spec.attribute, spec.import_root, spec.project_root, log_level, hot)
+    spec = replace(spec, log_level=log_level, hot=hot)
     console = Console(soft_wrap=True, highlight=False)
     if not is_loopback(host):
         console.print(
@@ -134,6 +147,7 @@ def run_dev_server(
         mode = "hot reload on" if hot and watch else "hot reload off (HOT=no)" if not hot else "not watching files"
         console.print(f"[bold]hotbed dev[/] serving [cyan]{spec.target}[/] on [bold]{_url(sock)}[/] [dim]({mode})[/]")
         console.print(f"[dim]project root: {spec.project_root} · Ctrl-C to stop[/]")
-        return Supervisor(spec, sock, watch=watch and hot, console=console).run()
+        restart = load_config(spec.project_root).restart if spec.kind == "project" else DEFAULT_RESTART
+        return Supervisor(spec, sock, watch=watch and hot, console=console, restart=restart).run()
     finally:
         sock.close()

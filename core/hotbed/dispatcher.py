@@ -37,6 +37,17 @@ def _jsonable(value: Any) -> Any:
     return to_jsonable_python(value, fallback=fallback)
 
 
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Nothing to start or stop; answering keeps servers from calling lifespan unsupported."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
@@ -54,6 +65,8 @@ class Dispatcher:
         if scope["type"] != "http":
             if self.fallback is not None:
                 await self.fallback(scope, receive, send)
+            elif scope["type"] == "lifespan":
+                await _lifespan(receive, send)
             return
         request = Request(scope, receive)
         response = await self._respond(request)

@@ -1,7 +1,7 @@
 """The pipe between the supervisor and its worker: typed messages over a multiprocessing Connection.
 
     supervisor -> worker   ApplyBatch(changes)
-    worker -> supervisor   WorkerReady(pid), BatchApplied(result)
+    worker -> supervisor   WorkerReady(pid), BatchApplied(report)
 
 Both ends read on their event loop (`add_reader`), so neither blocks a thread on the pipe.
 """
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-from hotbed.types import Change, ReloadResult
+from hotbed.report import SyncReport
+from hotbed.types import Change
 
 __all__ = ["ApplyBatch", "BatchApplied", "Message", "PipeReader", "WorkerReady"]
 
@@ -34,7 +35,9 @@ class WorkerReady:
 
 @dataclass(frozen=True, slots=True)
 class BatchApplied:
-    result: ReloadResult
+    """What the batch did: for a plain app the report only carries the engine's `ReloadResult`."""
+
+    report: SyncReport
 
 
 Message = ApplyBatch | WorkerReady | BatchApplied

@@ -19,7 +19,9 @@ class SyncReport:
     `changed` and `removed` are entity sources; `entities` the ids whose outputs were
     regenerated (changed ones and those that depend on them); `generated` the files whose
     bytes actually changed; `scaffolded` the model/API files created because they were
-    missing. With `errors`, nothing was written.
+    missing. With `errors`, nothing was written. `apis` lists the routes (re-)registered by
+    the batch and `api_counts` how many routes each re-executed module now registers (paths
+    relative to the root); `schema` the database changes applied or withheld.
     """
 
     changes: tuple[Change, ...] = ()
@@ -33,6 +35,9 @@ class SyncReport:
     reload: ReloadResult = field(default_factory=ReloadResult)
     duration: float = 0.0
     forced: bool = False
+    apis: tuple[str, ...] = ()
+    api_counts: tuple[tuple[str, int], ...] = ()
+    schema: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

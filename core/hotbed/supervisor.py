@@ -24,9 +24,10 @@ from typing import Any
 from rich.console import Console
 
 from hotbed.batching import ChangeQueue
-from hotbed.console import print_reload
+from hotbed.console import print_report
 from hotbed.engine import DEFAULT_RESTART
 from hotbed.globs import GlobSet
+from hotbed.report import SyncReport
 from hotbed.types import Change, ReloadResult
 from hotbed.watcher import watch_changes
 from hotbed.worker import GRACEFUL_SHUTDOWN, WorkerSpec
@@ -73,7 +74,7 @@ class Supervisor:
         self._lock = asyncio.Lock()  # one worker operation at a time: a batch, a restart, a recovery
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = asyncio.Event()
-        self.queue: ChangeQueue[ReloadResult] = ChangeQueue(self._apply)
+        self.queue: ChangeQueue[SyncReport] = ChangeQueue(self._apply)
 
     def run(self) -> int:
         return asyncio.run(self.serve())
@@ -114,29 +115,29 @@ class Supervisor:
 
     # -- applying a batch -------------------------------------------------------------------
 
-    async def _apply(self, batch: tuple[Change, ...]) -> ReloadResult:
+    async def _apply(self, batch: tuple[Change, ...]) -> SyncReport:
         async with self._lock:
             worker = self.current
             if worker is None or self._restart_pending:
-                result = ReloadResult(changed=tuple(c.path for c in batch), root=self.spec.project_root)
+                unapplied = ReloadResult(changed=tuple(c.path for c in batch), root=self.spec.project_root)
                 if worker is None:
                     self.console.print("[cyan]↻ change detected: starting the worker again[/]")
                     self._crashes = 0
                     await self._ensure_worker()
                 else:
                     await self._replace("a change arrived after a failed restart")
-                return result
+                return SyncReport(changes=batch, reload=unapplied)
             try:
-                result = await worker.apply(batch)
+                report = await worker.apply(batch)
             except WorkerGone:
-                return ReloadResult(root=self.spec.project_root)  # its exit handler recovers
-            if not result.nothing_to_do:
-                print_reload(result, self.console)
+                return SyncReport(changes=batch, reload=ReloadResult(root=self.spec.project_root))  # it recovers
+            print_report(report, self.console)
+            result = report.reload
             if result.errors and not result.committed:
                 self.console.print(f"[dim]↩ rolled back: worker {worker.pid} keeps serving the last good code[/]")
             if result.restart_required:
                 await self._replace("; ".join(r.message for r in result.restart))
-            return result
+            return report
 
     # -- worker lifecycle -------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from hotbed.codegen import (
     inputs_of,
 )
 from hotbed.codegen.base import HEADER
+from hotbed.codegen.layout import outputs_for
 from hotbed.config import ProjectConfig, load_config
 from hotbed.entity import Entity, EntityDiagnostic, check_project, parse_entity
 from hotbed.exceptions import EntityError
@@ -46,6 +47,9 @@ logger = logging.getLogger("hotbed.syncer")
 
 ReloadFn = Callable[[Sequence[Change]], ReloadResult]
 CompletedHook = Callable[[SyncReport], None]
+# Runs after generation and before the reload when entities changed (the dev server
+# brings the database schema up to the entities there); returns lines for the report.
+BeforeReloadHook = Callable[[Sequence[Entity]], Sequence[str]]
 
 
 class Syncer:
@@ -56,6 +60,7 @@ class Syncer:
         api_source: registered APIs per entity for the service modules (the API registry);
             None generates the standard set from the entity alone.
         reload: applies changed modules; default `hmr.reload` (inert when no engine runs).
+        before_reload: called with every entity when entities changed, after generation.
         grace: how long SIGINT/SIGTERM wait for a running batch, in seconds.
     """
 
@@ -65,10 +70,12 @@ class Syncer:
         *,
         api_source: ApiSource | None = None,
         reload: ReloadFn = hmr.reload,
+        before_reload: BeforeReloadHook | None = None,
         grace: float = DEFAULT_GRACE,
     ) -> None:
         self.config = config
         self.api_source = api_source
+        self.before_reload = before_reload
         self.grace = grace
         self._reload = reload
         self._batch_lock = threading.Lock()
@@ -210,6 +217,7 @@ class Syncer:
         generated_paths, scaffolded = self._write(files)
         deleted = self._delete_stale(old_outputs, outputs, set(diff.removed) | set(old_files) - set(current))
         save_checksums(config.checksums_path, Checksums(self._generator, current, outputs))
+        schema = tuple(self.before_reload(list(entities.values()))) if self.before_reload is not None else ()
         reload_changes = [
             *(
                 Change(str(config.root / rel), "change")
@@ -227,8 +235,38 @@ class Syncer:
             scaffolded=tuple(scaffolded),
             deleted=tuple(deleted),
             forced=force,
+            schema=schema,
         )
         return self._finish(started, [*reload_changes, *changes], report)
+
+    # -- for the dev server --------------------------------------------------------------
+
+    def entities(self) -> tuple[list[Entity], list[EntityDiagnostic]]:
+        """Every entity of the project as it is on disk now (parsed once per content)."""
+        sources = {rel: path.read_bytes() for rel, path in find_entity_files(self.config).items()}
+        entities, errors = self._parse(sources, {rel: file_sha1(data) for rel, data in sources.items()})
+        return list(entities.values()), errors
+
+    def refresh_services(self, entity_ids: Iterable[str]) -> list[str]:
+        """Rewrite the TypeScript services of these entities from the current `api_source`.
+
+        Registered APIs are not an input the checksums see, so the dev server calls this
+        when a reload changed the routes of a model.
+        """
+        wanted = set(entity_ids)
+        with self._batch_lock:
+            entities, errors = self.entities()
+            if errors or not wanted:
+                return []
+            project = ProjectEntities(self.config, {e.id: e for e in entities})
+            files = [
+                item
+                for entity in entities
+                if entity.id in wanted
+                for item in generate_entity(entity, project, self.api_source)
+                if item.path == outputs_for(entity, self.config).service_ts
+            ]
+            return self._write(files)[0]
 
     def _finish(self, started: float, to_reload: list[Change], report: SyncReport) -> SyncReport:
         reload = self._reload(to_reload) if to_reload else ReloadResult()

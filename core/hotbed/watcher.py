@@ -43,7 +43,7 @@ class SourceFilter(DefaultFilter):
         return self.wanted(path) and super().__call__(change, path)
 
     def wanted(self, path: str) -> bool:
-        if path.endswith(".py"):
+        if path.endswith((".py", ".entity.json")):  # modules, and the entities code is generated from
             return True
         return path.startswith(self._prefix) and self._restart.matches(Path(path[len(self._prefix) :]).as_posix())
 

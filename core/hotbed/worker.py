@@ -19,14 +19,17 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Literal, Protocol
 
 import uvicorn
 from rich.console import Console
+from starlette.types import ASGIApp
 
 from hotbed import hmr
 from hotbed.exceptions import ConfigError
 from hotbed.pipe import ApplyBatch, BatchApplied, Message, PipeReader, WorkerReady
 from hotbed.proxy import AppProxy
+from hotbed.report import SyncReport
 from hotbed.types import Change, ReloadError, ReloadResult
 
 __all__ = ["GRACEFUL_SHUTDOWN", "WorkerSpec", "run_worker"]
@@ -47,9 +50,12 @@ class WorkerSpec:
     project_root: str  # what the engine tracks; restart globs are relative to it
     log_level: str = "info"
     hot: bool = True
+    kind: Literal["app", "project"] = "app"  # a `module:app` app, or an entity project served by hotbed
 
     @property
     def target(self) -> str:
+        if self.kind == "project":
+            return f"entity project {os.path.basename(self.project_root)}"
         return f"{self.module}:{self.attribute}"
 
 
@@ -66,28 +72,52 @@ class _Server(uvicorn.Server):
             self._on_started()
 
 
-def _import_app(spec: WorkerSpec) -> AppProxy:
-    if spec.import_root not in sys.path:
-        sys.path.insert(0, spec.import_root)
-    if spec.hot:
-        hmr.init(spec.project_root)
-    importlib.import_module(spec.module)
-    return AppProxy(spec.module, spec.attribute)
+class Served(Protocol):
+    """What a worker serves: an ASGI app, and how a batch of changes is applied to it."""
+
+    asgi: ASGIApp
+
+    def apply(self, changes: tuple[Change, ...]) -> SyncReport: ...
 
 
-def _reload(changes: tuple[Change, ...]) -> ReloadResult:
-    """`hmr.reload`, and an answer for the supervisor even if the engine itself fails."""
+class PlainApp:
+    """A `module:app` app behind a proxy; a batch is one engine reload."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        if spec.import_root not in sys.path:
+            sys.path.insert(0, spec.import_root)
+        if spec.hot:
+            hmr.init(spec.project_root)
+        importlib.import_module(spec.module)
+        self.asgi: ASGIApp = AppProxy(spec.module, spec.attribute)
+
+    def apply(self, changes: tuple[Change, ...]) -> SyncReport:
+        result = hmr.reload(changes)
+        return SyncReport(changes=changes, reload=result, duration=result.duration)
+
+
+def _load(spec: WorkerSpec) -> Served:
+    if spec.kind == "project":
+        from hotbed.project import EntityProject
+
+        return EntityProject.start(spec.project_root, hot=spec.hot)
+    return PlainApp(spec)
+
+
+def _apply(served: Served, changes: tuple[Change, ...]) -> SyncReport:
+    """Apply a batch, and answer the supervisor even if the engine itself fails."""
     try:
-        return hmr.reload(changes)
+        return served.apply(changes)
     except Exception as exc:
-        logger.exception("the reload engine failed")
+        logger.exception("applying a batch failed")
         path = changes[0].path if changes else ""
-        return ReloadResult(changed=tuple(c.path for c in changes), errors=(ReloadError(path, 0, 0, repr(exc)),))
+        error = ReloadError(path, 0, 0, repr(exc))
+        return SyncReport(changes=changes, reload=ReloadResult(changed=tuple(c.path for c in changes), errors=(error,)))
 
 
-async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, proxy: AppProxy) -> None:
+async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served: Served) -> None:
     config = uvicorn.Config(
-        proxy,
+        served.asgi,
         log_level=spec.log_level,
         lifespan="auto",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
@@ -97,7 +127,7 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, proxy:
     def on_message(message: Message) -> None:
         if isinstance(message, ApplyBatch):
             # Synchronous on purpose: the loop runs no request code until the reload commits.
-            conn.send(BatchApplied(_reload(message.changes)))
+            conn.send(BatchApplied(_apply(served, message.changes)))
 
     def on_closed() -> None:
         server.should_exit = True  # the supervisor is gone: do not outlive it
@@ -118,7 +148,7 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
     if spec.hot:
         os.environ["HOT"] = "yes"
     try:
-        proxy = _import_app(spec)
+        served = _load(spec)
     except ConfigError as exc:
         Console(stderr=True).print(f"[bold red]hotbed:[/] {exc}")
         sys.exit(1)
@@ -127,4 +157,4 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
         sys.exit(1)
     # uvicorn re-raises the signal it shut down on; by then the shutdown has happened.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(spec, sock, conn, proxy))
+        asyncio.run(_serve(spec, sock, conn, served))

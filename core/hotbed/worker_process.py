@@ -18,7 +18,8 @@ from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
 from hotbed.pipe import ApplyBatch, BatchApplied, Message, PipeReader, WorkerReady
-from hotbed.types import Change, ReloadResult
+from hotbed.report import SyncReport
+from hotbed.types import Change
 from hotbed.worker import WorkerSpec, run_worker
 
 __all__ = ["WorkerGone", "WorkerProcess", "describe_exit"]
@@ -61,7 +62,7 @@ class WorkerProcess:
         self.retiring = False
         self.started_at = time.monotonic()
         self.ready_at = self.started_at
-        self._pending: asyncio.Future[ReloadResult] | None = None
+        self._pending: asyncio.Future[SyncReport] | None = None
         self._reader = PipeReader(self._conn, self._on_message, lambda: None)
         for future in (self.ready, self.exited):
             future.add_done_callback(lambda f: f.cancelled() or f.exception())
@@ -84,7 +85,7 @@ class WorkerProcess:
             self.ready_at = time.monotonic()
             self.ready.set_result(None)
         elif isinstance(message, BatchApplied) and self._pending is not None and not self._pending.done():
-            self._pending.set_result(message.result)
+            self._pending.set_result(message.report)
 
     def _on_sentinel(self) -> None:
         self._loop.remove_reader(self.process.sentinel)
@@ -98,8 +99,8 @@ class WorkerProcess:
         self.exited.set_result(self.process.exitcode)
         self._on_exit(self)
 
-    async def apply(self, changes: tuple[Change, ...]) -> ReloadResult:
-        """Have the worker reload `changes`; raises WorkerGone if it dies first."""
+    async def apply(self, changes: tuple[Change, ...]) -> SyncReport:
+        """Have the worker apply `changes`; raises WorkerGone if it dies first."""
         assert self._pending is None, "one batch at a time"
         if not self.alive:
             raise WorkerGone(f"worker {self.pid} has exited")

@@ -4,6 +4,7 @@ import asyncio
 import multiprocessing
 
 from hotbed.pipe import ApplyBatch, BatchApplied, Message, PipeReader, WorkerReady
+from hotbed.report import SyncReport
 from hotbed.types import Change, ReloadResult
 
 
@@ -16,7 +17,7 @@ async def test_messages_arrive_in_order_and_eof_is_reported() -> None:
     sent: list[Message] = [
         WorkerReady(pid=42),
         ApplyBatch((Change("/p/a.py"),)),
-        BatchApplied(ReloadResult(changed=("/p/a.py",), committed=True)),
+        BatchApplied(SyncReport(reload=ReloadResult(changed=("/p/a.py",), committed=True))),
     ]
     for message in sent:
         theirs.send(message)

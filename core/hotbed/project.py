@@ -1,0 +1,148 @@
+"""An entity project running in the dev worker: syncer, database, models, APIs, one ASGI app.
+
+Start-up follows the syncer's order once: generate what is missing, bring the database
+schema up to the entities, then autoload the generated types, the models and the APIs
+(in that order) and register their routes. After that every batch of changes goes
+through the syncer, whose reload swaps the routes of re-executed modules at its commit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+from rich.console import Console
+from starlette.types import ASGIApp
+
+from hotbed import database, hmr
+from hotbed.api import resource_name
+from hotbed.codegen.api_specs import api_specs_for
+from hotbed.codegen.layout import module_name
+from hotbed.codegen.typescript_services import ApiSpec
+from hotbed.config import ProjectConfig, load_config
+from hotbed.console import render_report
+from hotbed.dispatcher import Dispatcher
+from hotbed.entity import Entity
+from hotbed.registry import ApiRegistry, RouteChanges
+from hotbed.report import SyncReport
+from hotbed.schema import apply_additive
+from hotbed.syncer import Syncer
+from hotbed.types import Change
+
+__all__ = ["AUTOLOAD_SUFFIXES", "EntityProject"]
+
+logger = logging.getLogger("hotbed.project")
+
+# Autoloaded modules, in this order: generated types, then models, then APIs.
+AUTOLOAD_SUFFIXES = ("_types.py", "_model.py", "_api.py")
+_SKIP_DIRS = frozenset({".venv", "venv", "node_modules", ".hotbed", ".git", "__pycache__"})
+
+
+class EntityProject:
+    """The worker side of an entity project. `asgi` serves the registered APIs."""
+
+    def __init__(self, config: ProjectConfig, *, hot: bool = True, console: Console | None = None) -> None:
+        self.config = config
+        self.hot = hot
+        self.console = console or Console(stderr=True, soft_wrap=True, highlight=False)
+        self.registry = ApiRegistry(config.api_prefix)
+        self.dispatcher = Dispatcher(self.registry, title=config.root.name)
+        self.asgi: ASGIApp = self.dispatcher
+        self.syncer = Syncer(config, api_source=self._api_specs, before_reload=self._apply_schema)
+
+    @classmethod
+    def start(cls, root: str | os.PathLike[str], *, hot: bool = True) -> EntityProject:
+        project = cls(load_config(root), hot=hot)
+        project.boot()
+        return project
+
+    # -- start-up ----------------------------------------------------------------------
+
+    def boot(self) -> None:
+        config = self.config
+        source = str(config.source_path)
+        if source not in sys.path:
+            sys.path.insert(0, source)
+        if self.hot:
+            engine = hmr.init(config.root, boundaries=config.boundaries, restart=config.restart)
+            if engine is not None:
+                engine.commit_hooks.append(self.registry.prepare)
+        database.connect(config)
+        report = self.syncer.sync()
+        if report.errors:
+            self.console.print(render_report(report))
+        entities, _ = self.syncer.entities()
+        schema = self._apply_schema(entities)
+        for line in schema:
+            self.console.print(f"🧱 {line}")
+        self.registry.update(self._autoload())
+        self.syncer.refresh_services(e.id for e in entities)
+        for route in self.registry:
+            self.console.print(f"  [cyan]{route.http_method:6}[/] {route.path}")
+
+    def _autoload(self) -> list[ModuleType]:
+        """Import the types, model and API modules not imported yet (new files included)."""
+        found: dict[str, list[Path]] = {suffix: [] for suffix in AUTOLOAD_SUFFIXES}
+        for folder, dirs, files in os.walk(self.config.source_path):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+            for name in sorted(files):
+                for suffix in AUTOLOAD_SUFFIXES:
+                    if name.endswith(suffix):
+                        found[suffix].append(Path(folder, name))
+        loaded = []
+        for suffix in AUTOLOAD_SUFFIXES:
+            for path in found[suffix]:
+                name = module_name(path, self.config)
+                if name not in sys.modules:
+                    loaded.append(importlib.import_module(name))
+        return loaded
+
+    # -- hooks the syncer calls ----------------------------------------------------------
+
+    def _apply_schema(self, entities: Sequence[Entity]) -> list[str]:
+        return apply_additive(database.connect(self.config), entities).lines()
+
+    def _api_specs(self, entity: Entity) -> Sequence[ApiSpec] | None:
+        routes = [r for r in self.registry if resource_name(r.owner) == entity.name]
+        return api_specs_for(entity, routes) if len(self.registry) else None
+
+    # -- batches -----------------------------------------------------------------------
+
+    def apply(self, changes: tuple[Change, ...]) -> SyncReport:
+        """One batch: the syncer's pipeline, then new modules and the client's services."""
+        version = self.registry.version
+        report = self.syncer.sync(changes)
+        swapped = self.registry.last_changes if self.registry.version != version else RouteChanges()
+        try:
+            fresh = self._autoload()
+        except Exception as exc:  # a new API file that fails to import waits for its fix
+            logger.warning("could not load a new module: %s", exc)
+            fresh = []
+        added = self.registry.update(fresh) if fresh else RouteChanges()
+        routes = (*swapped.registered, *added.registered, *swapped.removed)
+        generated = self.syncer.refresh_services({self._entity_of(r.owner) for r in routes} - {""})
+        return replace(
+            report,
+            generated=report.generated + tuple(generated),
+            apis=tuple(str(r) for r in (*swapped.registered, *added.registered)),
+            api_counts=tuple(self._api_counts(report.reload.reexecuted)),
+        )
+
+    def _entity_of(self, owner: str) -> str:
+        entities, _ = self.syncer.entities()
+        return next((e.id for e in entities if e.name == resource_name(owner)), "")
+
+    def _api_counts(self, paths: Iterable[str]) -> Iterable[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for route in self.registry:
+            counts[route.module] = counts.get(route.module, 0) + 1
+        for path in paths:
+            name = module_name(Path(path), self.config)
+            if counts.get(name):
+                yield os.path.relpath(path, self.config.root), counts[name]
