@@ -12,6 +12,7 @@ from typing import Any, Literal
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.strategies import configure_union_passthrough
 
 from hotbed.types import Change, ReloadResult
 
@@ -115,6 +116,8 @@ def _camel(name: str) -> str:
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(omit_if_default=False)
+    # JSON-RPC ids are `int | str`: let JSON scalars through as they are.
+    configure_union_passthrough(int | str | bool | float | None, conv)
 
     def renames(cls: type) -> dict[str, Any]:
         return {a.name: override(rename=_camel(a.name)) for a in attrs.fields(cls)}
