@@ -19,7 +19,7 @@ $(TS_STAMP): tests/typescript/package-lock.json
 	touch $(TS_STAMP)
 
 dev: $(STAMP)
-	$(BIN)/hotbed dev examples/hello/main.py
+	cd examples/blog && ../../$(BIN)/hotbed dev
 
 lint: $(STAMP)
 	$(BIN)/ruff check core server tests bench examples

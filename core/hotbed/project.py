@@ -55,6 +55,7 @@ class EntityProject:
         self.dispatcher = Dispatcher(self.registry, title=config.root.name)
         self.asgi: ASGIApp = self.dispatcher
         self.syncer = Syncer(config, api_source=self._api_specs, before_reload=self._apply_schema)
+        self._autoloaded: set[str] = set()
 
     @classmethod
     def start(cls, root: str | os.PathLike[str], *, hot: bool = True) -> EntityProject:
@@ -88,6 +89,7 @@ class EntityProject:
 
     def _autoload(self) -> list[ModuleType]:
         """Import the types, model and API modules not imported yet (new files included)."""
+        self._autoloaded &= set(sys.modules)  # a deleted module is loaded again if it comes back
         found: dict[str, list[Path]] = {suffix: [] for suffix in AUTOLOAD_SUFFIXES}
         for folder, dirs, files in os.walk(self.config.source_path):
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
@@ -99,8 +101,10 @@ class EntityProject:
         for suffix in AUTOLOAD_SUFFIXES:
             for path in found[suffix]:
                 name = module_name(path, self.config)
-                if name not in sys.modules:
+                if name not in self._autoloaded:
+                    # It may be in sys.modules already, imported by a module loaded before it.
                     loaded.append(importlib.import_module(name))
+                    self._autoloaded.add(name)
         return loaded
 
     # -- hooks the syncer calls ----------------------------------------------------------

@@ -54,7 +54,9 @@ class RouteChanges:
 
 
 class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    # Unknown query parameters are ignored, as web frameworks do: a client may send
+    # parameters an endpoint does not (or no longer, or not yet) take.
+    model_config = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
 
 
 def _endpoint_params(function: Callable[..., Any], owner: str) -> tuple[type[BaseModel], str | None, Any]:

@@ -84,10 +84,10 @@ class Output:
 
 
 class DevServer:
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
+    def __init__(self, root: Path, env: dict[str, str], target: tuple[str, ...] = ("main:app",)) -> None:
         self.root = root
         self.process = subprocess.Popen(
-            [str(HOTBED), "dev", "main:app", "--port", "0", "--log-level", "warning"],
+            [str(HOTBED), "dev", *target, "--port", "0", "--log-level", "warning"],
             cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -109,7 +109,13 @@ class DevServer:
         return result
 
     def wait_json(
-        self, path: str, condition: Callable[[Json], bool], timeout: float = TIMEOUT, *, across_restart: bool = False
+        self,
+        path: str,
+        condition: Callable[[Json], bool],
+        timeout: float = TIMEOUT,
+        *,
+        across_restart: bool = False,
+        params: dict[str, Any] | None = None,
     ) -> Json:
         """Poll `path` until its JSON satisfies `condition`; every response on the way must be a 200.
 
@@ -121,7 +127,7 @@ class DevServer:
         headers = {"Connection": "close"} if across_restart else {}
 
         def check() -> Json | None:
-            body = self.get(path, headers=headers)
+            body = self.get(path, headers=headers, params=params)
             last[:] = [body]
             return body if condition(body) else None
 

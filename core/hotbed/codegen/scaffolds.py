@@ -16,21 +16,35 @@ __all__ = ["render_api_scaffold", "render_model_scaffold"]
 def render_model_scaffold(entity: Entity, project: ProjectEntities) -> bytes:
     eid = entity.id
     types = module_name(outputs_for(entity, project.config).types_py, project.config)
-    return f'''"""The {eid} model: business logic over the generated {eid} types.
+    id_type = "str" if entity.id_prop.type in ("string", "uuid") else "int"
+    return f'''"""The {eid} model: business logic over the {eid} rows, and its APIs.
 
 hotbed created this file once; it is yours to edit and is never overwritten.
 """
 
-from {types} import {eid}, {eid}ListParams, {eid}SaveParams
+from hotbed.api import api
+from hotbed.models import BaseModel
+
+from {types} import {eid}
 
 __all__ = ["{eid}Model"]
 
 
-class {eid}Model:
+class {eid}Model(BaseModel):
     entity = {eid}
-    save_params = {eid}SaveParams
-    list_params = {eid}ListParams
-    table = "{entity.table}"
+
+    @api(http_method="GET")
+    @classmethod
+    def get(cls, id: {id_type}) -> {eid}:
+        """One {eid} by id."""
+        return {eid}.model_validate(cls.find_by_id(id), from_attributes=True)
+
+    @api(http_method="GET")
+    @classmethod
+    def list(cls, page: int = 1, num: int = 20) -> list[{eid}]:
+        """A page of {eid} rows, newest first."""
+        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
+        return [{eid}.model_validate(row, from_attributes=True) for row in rows]
 '''.encode()
 
 

@@ -1,0 +1,28 @@
+"""The User model: business logic over the User rows, and its APIs.
+
+hotbed created this file once; it is yours to edit and is never overwritten.
+"""
+
+from application.user.user_types import User
+
+from hotbed.api import api
+from hotbed.models import BaseModel
+
+__all__ = ["UserModel"]
+
+
+class UserModel(BaseModel):
+    entity = User
+
+    @api(http_method="GET")
+    @classmethod
+    def get(cls, id: int) -> User:
+        """One User by id."""
+        return User.model_validate(cls.find_by_id(id), from_attributes=True)
+
+    @api(http_method="GET")
+    @classmethod
+    def list(cls, page: int = 1, num: int = 20) -> list[User]:
+        """A page of User rows, newest first."""
+        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
+        return [User.model_validate(row, from_attributes=True) for row in rows]
