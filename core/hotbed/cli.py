@@ -41,6 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--project", default=".", help="project folder (default: current folder)")
     sync.add_argument("--force", action="store_true", help="regenerate even when checksums say nothing changed")
 
+    commands.add_parser("lsp", help="run the language server over stdio (editors start it)")
+
     return parser
 
 
@@ -60,6 +62,11 @@ def cli(*argv: str) -> int:
             from hotbed.syncer import run_sync
 
             return run_sync(project=args.project, force=args.force)
+        if args.command == "lsp":
+            from hotbed_lsp.server import start_server
+
+            start_server()
+            return 0
     except HotbedError as exc:
         print(f"hotbed: {exc}", file=sys.stderr)
         return 1

@@ -1,7 +1,7 @@
 """The pipe between the supervisor and its worker: typed messages over a multiprocessing Connection.
 
-    supervisor -> worker   ApplyBatch(changes)
-    worker -> supervisor   WorkerReady(pid), BatchApplied(report)
+    supervisor -> worker   ApplyBatch(changes), DumpRequest()
+    worker -> supervisor   WorkerReady(pid), BatchApplied(report), DumpResult(nodes)
 
 Both ends read on their event loop (`add_reader`), so neither blocks a thread on the pipe.
 """
@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
+from hotbed.protocol import DumpNode
 from hotbed.report import SyncReport
 from hotbed.types import Change
 
-__all__ = ["ApplyBatch", "BatchApplied", "Message", "PipeReader", "WorkerReady"]
+__all__ = ["ApplyBatch", "BatchApplied", "DumpRequest", "DumpResult", "Message", "PipeReader", "WorkerReady"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,17 @@ class BatchApplied:
     report: SyncReport
 
 
-Message = ApplyBatch | WorkerReady | BatchApplied
+@dataclass(frozen=True, slots=True)
+class DumpRequest:
+    """Describe the module graph (for the control channel's `dump`); answered with `DumpResult`."""
+
+
+@dataclass(frozen=True, slots=True)
+class DumpResult:
+    nodes: tuple[DumpNode, ...]
+
+
+Message = ApplyBatch | WorkerReady | BatchApplied | DumpRequest | DumpResult
 
 
 class PipeReader:

@@ -7,7 +7,7 @@ LSP does, so the Python side stays snake_case and the JSON matches what editors 
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import cattrs
@@ -15,6 +15,9 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.strategies import configure_union_passthrough
 
 from hotbed.types import Change, ReloadResult
+
+if TYPE_CHECKING:
+    from hotbed.report import SyncReport
 
 __all__ = [
     "STATES",
@@ -28,6 +31,7 @@ __all__ = [
     "SyncParams",
     "converter",
     "report_from_reload",
+    "report_from_sync",
 ]
 
 State = Literal["idle", "syncing", "ok", "error", "restart-required", "restarting", "disconnected"]
@@ -152,4 +156,26 @@ def report_from_reload(
         apis=list(apis),
         duration_ms=round(result.duration * 1000, 3),
         pid=pid,
+    )
+
+
+def report_from_sync(report: SyncReport, root: str, *, pid: int = 0) -> Report:
+    """The wire report of a batch's `SyncReport`: absolute paths, entity problems as `entity` errors."""
+
+    def absolute(paths: tuple[str, ...]) -> list[str]:
+        return [os.path.join(root, p) for p in paths]
+
+    reload = report.reload
+    wire = report_from_reload(reload, pid=pid, apis=report.apis)
+    entity_errors = [
+        ReportError("entity", os.path.join(root, d.path), d.line, d.column, d.message) for d in report.errors
+    ]
+    return attrs.evolve(
+        wire,
+        ok=report.ok,
+        root=root,
+        changed=list(dict.fromkeys([*absolute(report.changed), *absolute(report.removed), *wire.changed])),
+        generated=absolute(report.written),
+        errors=[*entity_errors, *wire.errors],
+        duration_ms=round(max(report.duration, reload.duration) * 1000, 3),
     )

@@ -6,15 +6,18 @@ of being refused. A restart is a handover: the new worker imports the app while 
 old one keeps serving, and only once the new one accepts connections is the old one
 asked to finish its requests and exit.
 
-Changes (from the watcher here, from the language server's control channel later) go
+Changes (from the watcher, and from the language server over the control channel) go
 through one `ChangeQueue`; each batch is applied by the worker, and its result decides
-whether a restart is needed. A worker that dies is replaced with back-off; after
-`MAX_QUICK_CRASHES` quick crashes in a row the supervisor waits for the next change.
+whether a restart is needed. The supervisor is the control channel's handler: it
+answers `sync`, `dump`, `restart` and `status`, and broadcasts every change of state.
+A worker that dies is replaced with back-off; after `MAX_QUICK_CRASHES` quick crashes
+in a row the supervisor waits for the next change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import time
@@ -25,11 +28,14 @@ from rich.console import Console
 
 from hotbed.batching import ChangeQueue
 from hotbed.console import print_report
+from hotbed.control import ControlServer
 from hotbed.engine import DEFAULT_RESTART
+from hotbed.exceptions import ConfigError
 from hotbed.globs import GlobSet
+from hotbed.protocol import DumpNode, Report, State, Status, report_from_sync
 from hotbed.report import SyncReport
 from hotbed.types import Change, ReloadResult
-from hotbed.watcher import watch_changes
+from hotbed.watcher import SourceFilter, watch_changes
 from hotbed.worker import GRACEFUL_SHUTDOWN, WorkerSpec
 from hotbed.worker_process import WorkerGone, WorkerProcess, describe_exit
 
@@ -66,7 +72,7 @@ class Supervisor:
         self.sock = sock
         self.watch = watch
         self.console = console or Console(soft_wrap=True, highlight=False)
-        self.restart = GlobSet(restart)
+        self.restart_globs = GlobSet(restart)
         self.current: WorkerProcess | None = None
         self._workers: set[WorkerProcess] = set()
         self._crashes = 0  # quick crashes in a row
@@ -75,6 +81,8 @@ class Supervisor:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = asyncio.Event()
         self.queue: ChangeQueue[SyncReport] = ChangeQueue(self._apply)
+        self.control = ControlServer(spec.project_root, self)
+        self._status = Status("idle", "starting the worker")
 
     def run(self) -> int:
         return asyncio.run(self.serve())
@@ -86,6 +94,7 @@ class Supervisor:
         try:
             if self.watch:
                 await self._start_watching()
+            await self._start_control()
             self._spawn_task(self._recover())
             await self._stopping.wait()
         finally:
@@ -109,14 +118,61 @@ class Supervisor:
             watching.result()  # the watcher failed to start: raise its error
 
     async def _watch(self, ready: asyncio.Event) -> None:
-        async for changes in watch_changes(self.spec.project_root, self.restart, self._stopping, ready=ready):
+        async for changes in watch_changes(self.spec.project_root, self.restart_globs, self._stopping, ready=ready):
             if not self._stopping.is_set():
                 self.queue.submit(changes)
+
+    # -- the control channel (ControlHandler) ------------------------------------------------
+
+    async def _start_control(self) -> None:
+        try:
+            await self.control.start()
+        except (ConfigError, OSError) as exc:
+            self.console.print(f"[yellow]⚠ no control channel, editors cannot drive this server: {exc}[/]")
+
+    def _set_status(self, state: State, message: str, report: Report | None = None) -> None:
+        self._status = Status(state, message, report)
+        self.control.broadcast(self._status)
+
+    def status(self) -> Status:
+        return self._status
+
+    async def sync(self, changes: Sequence[Change]) -> Report:
+        """Apply `changes` as a batch; no changes means every project source (a full sync)."""
+        batch = list(changes) or self._project_sources()
+        report = await self.queue.submit(batch) if batch else SyncReport()
+        return report_from_sync(report, self.spec.project_root, pid=self.current.pid if self.current else 0)
+
+    async def dump(self) -> list[DumpNode]:
+        async with self._lock:
+            worker = self.current
+            if worker is None:
+                return []
+            try:
+                return list(await worker.dump())
+            except WorkerGone:
+                return []
+
+    async def restart(self) -> None:
+        async with self._lock:
+            await self._replace("restart requested")
+
+    def _project_sources(self) -> list[Change]:
+        """Every module and entity file of the project (restart files are left out: they always restart)."""
+        source_filter = SourceFilter(self.spec.project_root, self.restart_globs)
+        ignored = set(source_filter.ignore_dirs)
+        found = []
+        for folder, dirs, files in os.walk(self.spec.project_root):
+            dirs[:] = [d for d in dirs if d not in ignored]
+            found += [Change(os.path.join(folder, f)) for f in files if f.endswith((".py", ".entity.json"))]
+        return found
 
     # -- applying a batch -------------------------------------------------------------------
 
     async def _apply(self, batch: tuple[Change, ...]) -> SyncReport:
         async with self._lock:
+            before = self._status
+            self._set_status("syncing", f"applying {len(batch)} change{'s' * (len(batch) != 1)}", before.report)
             worker = self.current
             if worker is None or self._restart_pending:
                 unapplied = ReloadResult(changed=tuple(c.path for c in batch), root=self.spec.project_root)
@@ -132,6 +188,11 @@ class Supervisor:
             except WorkerGone:
                 return SyncReport(changes=batch, reload=ReloadResult(root=self.spec.project_root))  # it recovers
             print_report(report, self.console)
+            wire = report_from_sync(report, self.spec.project_root, pid=worker.pid)
+            if report.nothing_changed:  # e.g. the watcher seeing a save the editor already synced
+                self._set_status(before.state, before.message, before.report)
+            else:
+                self._set_status(wire.state, _describe(wire), wire)
             result = report.reload
             if result.errors and not result.committed:
                 self.console.print(f"[dim]↩ rolled back: worker {worker.pid} keeps serving the last good code[/]")
@@ -166,6 +227,7 @@ class Supervisor:
             return None
         elapsed = worker.ready_at - worker.started_at
         self.console.print(f"[green]✓ worker {worker.pid} serving {self.spec.target}[/] [dim]({elapsed:.2f} s)[/]")
+        self._set_status("ok", f"worker {worker.pid} serving {self.spec.target}")
         return worker
 
     async def _ensure_worker(self) -> None:
@@ -181,6 +243,7 @@ class Supervisor:
 
     async def _back_off(self) -> bool:
         if self._crashes >= MAX_QUICK_CRASHES:
+            self._set_status("error", f"the worker crashed {self._crashes} times in a row; waiting for a file change")
             self.console.print(
                 f"[bold red]✗ the worker crashed {self._crashes} times in a row;"
                 " waiting for a file change to start it again[/]"
@@ -203,10 +266,14 @@ class Supervisor:
         """Hand over to a fresh worker; the old one serves until the new one does."""
         old = self.current
         self.console.print(f"[yellow]↻ restarting the worker:[/] {why}")
+        self._set_status("restarting", why)
         new = await self._spawn()
         if new is None:
             if old is not None and old.alive:
                 self._restart_pending = True
+                self._set_status(
+                    "error", f"the new worker failed to start; worker {old.pid} serves the previous code until a change"
+                )
                 self.console.print(
                     f"[red]✗ the new worker failed to start; worker {old.pid} keeps serving the previous code"
                     " until the next change[/]"
@@ -228,6 +295,7 @@ class Supervisor:
             return
         self.console.print(f"[bold red]✗ worker {worker.pid} died ({describe_exit(worker.process.exitcode)})[/]")
         self.current = None
+        self._set_status("restarting", f"worker {worker.pid} died ({describe_exit(worker.process.exitcode)})")
         quick = time.monotonic() - worker.ready_at < QUICK_CRASH
         self._crashes = self._crashes + 1 if quick else 0
         self._spawn_task(self._recover())
@@ -237,6 +305,7 @@ class Supervisor:
     async def _shutdown(self) -> None:
         self._stopping.set()
         await self.queue.aclose(BATCH_TIMEOUT)
+        await self.control.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -244,3 +313,15 @@ class Supervisor:
         await asyncio.gather(*(w.stop(STOP_TIMEOUT) for w in workers))
         self.current = None
         self.console.print("[dim]hotbed dev stopped[/]")
+
+
+def _describe(report: Report) -> str:
+    """One line for a status: what the batch did, or what went wrong."""
+    if report.errors:
+        first = report.errors[0]
+        more = f" (+{len(report.errors) - 1} more)" if len(report.errors) > 1 else ""
+        return f"{os.path.basename(first.path)}:{first.line}: {first.message}{more}"
+    if report.restart:
+        return "; ".join(r.message for r in report.restart)
+    count = len(report.reexecuted)
+    return f"reloaded {count} module{'s' * (count != 1)} in {report.duration_ms:.1f} ms"

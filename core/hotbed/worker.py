@@ -27,8 +27,10 @@ from starlette.types import ASGIApp
 
 from hotbed import hmr
 from hotbed.exceptions import ConfigError
-from hotbed.pipe import ApplyBatch, BatchApplied, Message, PipeReader, WorkerReady
+from hotbed.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
+from hotbed.protocol import DumpNode
 from hotbed.proxy import AppProxy
+from hotbed.registry import ApiRegistry
 from hotbed.report import SyncReport
 from hotbed.types import Change, ReloadError, ReloadResult
 
@@ -115,6 +117,30 @@ def _apply(served: Served, changes: tuple[Change, ...]) -> SyncReport:
         return SyncReport(changes=changes, reload=ReloadResult(changed=tuple(c.path for c in changes), errors=(error,)))
 
 
+def _dump(served: Served) -> tuple[DumpNode, ...]:
+    """The engine's graph, each module with the routes it registers (entity projects have a registry)."""
+    apis: dict[str, list[str]] = {}
+    registry = getattr(served, "registry", None)
+    if isinstance(registry, ApiRegistry):
+        for route in registry:
+            file = getattr(sys.modules.get(route.module), "__file__", None)
+            if file:
+                apis.setdefault(os.path.abspath(file), []).append(str(route))
+    return tuple(
+        DumpNode(
+            path=row["path"],
+            node_path=row["node_path"],
+            boundary=row["boundary"],
+            reloadable=row["reloadable"],
+            version=row["version"],
+            dependencies=row["dependencies"],
+            dependents=row["dependents"],
+            apis=apis.get(row["node_path"], []),
+        )
+        for row in hmr.dump()
+    )
+
+
 async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served: Served) -> None:
     config = uvicorn.Config(
         served.asgi,
@@ -128,6 +154,8 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
         if isinstance(message, ApplyBatch):
             # Synchronous on purpose: the loop runs no request code until the reload commits.
             conn.send(BatchApplied(_apply(served, message.changes)))
+        elif isinstance(message, DumpRequest):
+            conn.send(DumpResult(_dump(served)))
 
     def on_closed() -> None:
         server.should_exit = True  # the supervisor is gone: do not outlive it

@@ -17,7 +17,8 @@ import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
-from hotbed.pipe import ApplyBatch, BatchApplied, Message, PipeReader, WorkerReady
+from hotbed.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
+from hotbed.protocol import DumpNode
 from hotbed.report import SyncReport
 from hotbed.types import Change
 from hotbed.worker import WorkerSpec, run_worker
@@ -63,6 +64,7 @@ class WorkerProcess:
         self.started_at = time.monotonic()
         self.ready_at = self.started_at
         self._pending: asyncio.Future[SyncReport] | None = None
+        self._dumps: list[asyncio.Future[tuple[DumpNode, ...]]] = []  # answered in order
         self._reader = PipeReader(self._conn, self._on_message, lambda: None)
         for future in (self.ready, self.exited):
             future.add_done_callback(lambda f: f.cancelled() or f.exception())
@@ -86,13 +88,17 @@ class WorkerProcess:
             self.ready.set_result(None)
         elif isinstance(message, BatchApplied) and self._pending is not None and not self._pending.done():
             self._pending.set_result(message.report)
+        elif isinstance(message, DumpResult) and self._dumps:
+            waiter = self._dumps.pop(0)
+            if not waiter.done():
+                waiter.set_result(message.nodes)
 
     def _on_sentinel(self) -> None:
         self._loop.remove_reader(self.process.sentinel)
         self.process.join(1.0)  # the sentinel closes as the process exits; reaping follows at once
         self._reader.stop()
         gone = WorkerGone(f"worker {self.pid} exited ({describe_exit(self.process.exitcode)})")
-        for future in (self.ready, self._pending):
+        for future in (self.ready, self._pending, *self._dumps):
             if future is not None and not future.done():
                 future.set_exception(gone)
         self._conn.close()
@@ -112,6 +118,19 @@ class WorkerProcess:
             raise WorkerGone(f"worker {self.pid} is not listening: {exc}") from exc
         finally:
             self._pending = None
+
+    async def dump(self) -> tuple[DumpNode, ...]:
+        """The worker's module graph; raises WorkerGone if it dies first."""
+        if not self.alive:
+            raise WorkerGone(f"worker {self.pid} has exited")
+        waiter: asyncio.Future[tuple[DumpNode, ...]] = self._loop.create_future()
+        self._dumps.append(waiter)
+        try:
+            self._conn.send(DumpRequest())
+        except OSError as exc:
+            self._dumps.remove(waiter)
+            raise WorkerGone(f"worker {self.pid} is not listening: {exc}") from exc
+        return await waiter
 
     async def stop(self, timeout: float) -> None:
         """SIGINT (uvicorn finishes requests in flight), then SIGKILL after `timeout` seconds."""

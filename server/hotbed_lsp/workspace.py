@@ -1,0 +1,73 @@
+"""The project the language server serves: its root, and which files matter to hotbed.
+
+The same settings the dev server uses: an entity project (a `hotbed.toml` or
+`[tool.hotbed]`) has its configured boundaries, entity glob and source root; a plain
+`hotbed dev module:app` project has the engine's defaults (every module a boundary,
+imported from the project folder).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotbed.config import load_config
+from hotbed.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
+from hotbed.exceptions import ConfigError
+from hotbed.globs import GlobSet
+
+__all__ = ["ProjectLayout"]
+
+_EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "node_modules", ".hotbed", ".git"})
+
+
+@dataclass(frozen=True)
+class ProjectLayout:
+    root: Path
+    boundaries: GlobSet
+    restart: GlobSet
+    entities: GlobSet
+    import_roots: tuple[Path, ...]
+
+    @classmethod
+    def load(cls, root: str | os.PathLike[str]) -> ProjectLayout:
+        folder = Path(root).resolve()
+        try:
+            config = load_config(folder)
+        except ConfigError:
+            config = None
+        if config is None or config.config_file is None:
+            return cls(
+                folder, GlobSet(DEFAULT_BOUNDARIES), GlobSet(DEFAULT_RESTART), GlobSet(["**/*.entity.json"]), (folder,)
+            )
+        source = config.source_path.resolve()
+        return cls(
+            folder,
+            GlobSet(config.boundaries),
+            GlobSet(config.restart),
+            GlobSet([config.entities]),
+            (source, folder) if source != folder else (folder,),
+        )
+
+    def relative(self, path: str) -> str | None:
+        """`path` relative to the root (posix), or None when hotbed does not look there."""
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(self.root)
+        except ValueError:
+            return None
+        if _EXCLUDED_DIRS.intersection(rel.parts[:-1]):
+            return None
+        return rel.as_posix()
+
+    def is_module(self, path: str) -> bool:
+        return path.endswith(".py") and self.relative(path) is not None
+
+    def is_entity(self, path: str) -> bool:
+        rel = self.relative(path)
+        return rel is not None and path.endswith(".entity.json") and self.entities.matches(rel)
+
+    def syncs(self, path: str) -> bool:
+        """A save of `path` matters to the dev server: a module, an entity or a restart file of the project."""
+        rel = self.relative(path)
+        return rel is not None and (path.endswith((".py", ".entity.json")) or self.restart.matches(rel))
