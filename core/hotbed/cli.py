@@ -41,6 +41,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--project", default=".", help="project folder (default: current folder)")
     sync.add_argument("--force", action="store_true", help="regenerate even when checksums say nothing changed")
 
+    new = commands.add_parser("new", help="create an entity project ready for `hotbed dev`")
+    new.add_argument("name", help="the folder to create")
+
     commands.add_parser("lsp", help="run the language server over stdio (editors start it)")
 
     return parser
@@ -62,6 +65,13 @@ def cli(*argv: str) -> int:
             from hotbed.syncer import run_sync
 
             return run_sync(project=args.project, force=args.force)
+        if args.command == "new":
+            from hotbed.new_project import create_project
+
+            report = create_project(args.name)
+            print(f"Created {args.name}/ ({len(report.generated) + len(report.scaffolded)} files generated).")
+            print(f"Next: cd {args.name} && hotbed dev")
+            return 0
         if args.command == "lsp":
             from hotbed_lsp.server import start_server
 

@@ -6,6 +6,7 @@ Every scenario edits files while one worker keeps serving: no restart, no lost r
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import uuid
@@ -45,6 +46,13 @@ def make_user(server: DevServer, name: str, role: str = "normal", **extra: objec
 def make_product(server: DevServer, name: str, price: str, stock: int) -> Json:
     form = {"sku": str(uuid.uuid4()), "name": name, "price": price, "stock": stock}
     return post(server, "/api/product/create", {"form": form})
+
+
+def test_start_up_prints_the_url_and_the_routes(blog: DevServer) -> None:
+    assert blog.url.startswith("http://127.0.0.1:")
+    for route in ("POST   /api/order/create", "GET    /api/user/list", "GET    /api/product/get"):
+        blog.output.wait_for(re.escape(route))
+    assert "/api/user/list" in blog.get("/api/openapi.json")["paths"]
 
 
 def test_adding_a_field_to_an_entity(blog: DevServer) -> None:
@@ -87,6 +95,7 @@ def test_changing_a_list_api(blog: DevServer) -> None:
     assert [row["name"] for row in page] == ["johanna", "john"]  # type: ignore[attr-defined]
     assert blog.client.get("/api/user/list", params={**params, "page": 2}).json() == []
     blog.output.wait_for(r"API re-registered: GET /api/user/list")
+    blog.output.wait_for(r"- src/application/user/user_model\.py \(with 2 APIs\)")
     assert "keyword?: string | null" in (blog.root / "web/src/services/UserService.ts").read_text()
 
 

@@ -1,0 +1,68 @@
+"""Entity projects in-process: `hotbed new`, start-up, and the committed example kept in step."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hotbed.exceptions import ConfigError
+from hotbed.new_project import create_project
+from hotbed.project import EntityProject
+
+BLOG = Path(__file__).parents[2] / "examples" / "blog"
+
+
+@pytest.fixture
+def isolated_imports() -> Iterator[None]:
+    """Entity projects all import `application.*`: forget each project's modules afterwards."""
+    path, modules = list(sys.path), set(sys.modules)
+    yield
+    sys.path[:] = path
+    for name in set(sys.modules) - modules:
+        del sys.modules[name]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".hotbed" not in p.parts and "__pycache__" not in p.parts
+    }
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_the_committed_example_is_what_hotbed_generates(tmp_path: Path) -> None:
+    root = tmp_path / "blog"
+    shutil.copytree(BLOG, root, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    before = _files(root)
+
+    project = EntityProject.start(root, hot=False)
+
+    assert _files(root) == before, "examples/blog is out of date: run `make dev` once and commit the result"
+    assert len(project.registry) == 12
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_new_project_serves_a_model_with_two_apis(tmp_path: Path) -> None:
+    report = create_project(tmp_path / "notes")
+    assert report.ok
+    assert sorted(report.scaffolded) == ["src/application/note/note_api.py", "src/application/note/note_model.py"]
+
+    project = EntityProject.start(tmp_path / "notes", hot=False)
+
+    assert sorted(str(route) for route in project.registry) == ["GET /api/note/get", "GET /api/note/list"]
+    service = (tmp_path / "notes/web/src/services/NoteService.ts").read_text()
+    assert "export function list(page?: number, num?: number): Promise<Note[]>" in service
+
+
+def test_new_refuses_a_folder_in_use(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "main.py").write_text("")
+    with pytest.raises(ConfigError, match="not empty"):
+        create_project(tmp_path / "taken")
+    with pytest.raises(ConfigError, match="not a project name"):
+        create_project(tmp_path / "no way")
