@@ -342,6 +342,8 @@ def run_sync(project: str = ".", force: bool = False) -> int:
     config = load_config(project)
     syncer = Syncer(config)
     syncer.on_completed(lambda report: render_report(report, console))
-    console.print(f"[bold]hotbed sync[/] {config.root}", highlight=False)
-    report = syncer.sync(force=force)
+    # Signals are deferred from the first line on: whoever saw the batch start may stop it.
+    with deferred_signals(syncer.grace, "a sync batch"):
+        console.print(f"[bold]hotbed sync[/] {config.root}", highlight=False)
+        report = syncer.sync(force=force)
     return 1 if report.errors else 0
