@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import importlib
 import importlib.machinery
 import importlib.util
@@ -33,6 +34,9 @@ __all__ = ["ImportTracker", "ProjectLoader"]
 _original_import = builtins.__import__
 _original_import_module = importlib.import_module
 
+
+# `__cached__` of re-executed modules: computing it is a surprising share of a reload.
+_cache_path = functools.lru_cache(maxsize=4096)(importlib.util.cache_from_source)
 
 # Bytecode cache header: magic number, source mtime in nanoseconds, source size, source digest.
 _HEADER = struct.Struct("<4sQQ8s")
@@ -111,6 +115,7 @@ class _ProjectFinder:
                 fullname, ProjectLoader(engine, fullname, file, code), origin=file, is_package=is_package
             )
             staged_spec.has_location = True
+            staged_spec.cached = _cache_path(file)
             if is_package:
                 staged_spec.submodule_search_locations = [os.path.dirname(file)]
             return staged_spec

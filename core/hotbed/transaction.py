@@ -14,7 +14,6 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +92,8 @@ class Transaction:
     # -- the transaction ------------------------------------------------------------------
 
     def _compile(self, node: Node) -> None:
-        source = Path(node.path).read_bytes()
+        with open(node.path, "rb") as file:
+            source = file.read()
         code = compile(source, node.path, "exec", dont_inherit=True)
         self.code[node.name] = (node.path, code, node.path.endswith("__init__.py"))
         from hotbed.engine import file_hash
