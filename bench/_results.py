@@ -13,8 +13,9 @@ _HEADER = "# Benchmark results\n\nEach section is rewritten by the script it nam
 
 
 def machine() -> str:
-    system = f"{platform.system()} {platform.release()} {platform.machine()}"
-    return f"{system}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    """`uname -a`, the core count and the Python that ran the benchmark."""
+    uname = " ".join(platform.uname())
+    return f"`{uname}`, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def write_section(title: str, script: str, lines: list[str]) -> None:

@@ -14,7 +14,6 @@ import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -105,11 +104,7 @@ def main() -> None:
     def row(what: str, samples: list[float], target: str) -> str:
         return f"| {what} | {median_ms(samples):.1f} ms | {max(samples) * 1000:.1f} ms | {target} |"
 
-    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip()
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     lines = [
-        f"`uname -a`: {uname}; `nproc`: {nproc}",
-        "",
         f"Synthetic project: {args.entities} entities of 13 props (every prop type, an enum, a relation to the"
         f" previous entity), an index and two subsets each; {args.rounds} rounds, medians. 'dev server' is the"
         " long-lived Syncer (parsed entities cached); 'fresh' is a new Syncer, as `hotbed sync` runs.",

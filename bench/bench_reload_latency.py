@@ -192,11 +192,7 @@ def main() -> None:
 
     hotbed_p50, hotbed_p90, hotbed_min, hotbed_max = summary(samples["hotbed"])
     uvicorn_p50, uvicorn_p90, uvicorn_min, uvicorn_max = summary(samples["uvicorn"])
-    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip()
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     lines = [
-        f"`uname -a`: {uname}; `nproc`: {nproc}",
-        "",
         f"FastAPI app laid out as a package, importing a module that sleeps 2 s at import (outside the project);"
         f" {ROUNDS} saves of the router per server, alternating between the servers, each timed from the write to"
         " the first response from the new code (client polling on one loopback connection).",
