@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["ModuleGraph", "Node"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """A project module. Identity is the file; `name` is its dotted module name."""
 
