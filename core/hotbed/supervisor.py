@@ -189,8 +189,11 @@ class Supervisor:
                 return SyncReport(changes=batch, reload=ReloadResult(root=self.spec.project_root))  # it recovers
             print_report(report, self.console)
             wire = report_from_sync(report, self.spec.project_root, pid=worker.pid)
-            if report.nothing_changed:  # e.g. the watcher seeing a save the editor already synced
+            if report.nothing_changed and not _reverted(before, batch):
+                # e.g. the watcher seeing a save the editor already synced: the state stands
                 self._set_status(before.state, before.message, before.report)
+            elif report.nothing_changed:
+                self._set_status("ok", "the files match the code that runs", wire)
             else:
                 self._set_status(wire.state, _describe(wire), wire)
             result = report.reload
@@ -227,7 +230,6 @@ class Supervisor:
             return None
         elapsed = worker.ready_at - worker.started_at
         self.console.print(f"[green]✓ worker {worker.pid} serving {self.spec.target}[/] [dim]({elapsed:.2f} s)[/]")
-        self._set_status("ok", f"worker {worker.pid} serving {self.spec.target}")
         return worker
 
     async def _ensure_worker(self) -> None:
@@ -238,6 +240,7 @@ class Supervisor:
             worker = await self._spawn()
             if worker is not None:
                 self.current = worker
+                self._set_status("ok", f"worker {worker.pid} serving {self.spec.target}")
                 return
             self._crashes += 1
 
@@ -288,6 +291,8 @@ class Supervisor:
         self._crashes = 0
         if old is not None:
             await old.stop(STOP_TIMEOUT)
+        # Only now: until the old worker is gone, a request may still reach the old code.
+        self._set_status("ok", f"worker {new.pid} serving {self.spec.target} (restarted)")
 
     def _on_exit(self, worker: WorkerProcess) -> None:
         self._workers.discard(worker)
@@ -313,6 +318,14 @@ class Supervisor:
         await asyncio.gather(*(w.stop(STOP_TIMEOUT) for w in workers))
         self.current = None
         self.console.print("[dim]hotbed dev stopped[/]")
+
+
+def _reverted(before: Status, batch: Sequence[Change]) -> bool:
+    """A failed change was saved back to the code that runs: its error no longer holds."""
+    if before.state != "error" or before.report is None:
+        return False
+    involved = {*before.report.changed, *(e.path for e in before.report.errors)}
+    return any(c.path in involved for c in batch)
 
 
 def _describe(report: Report) -> str:

@@ -1,0 +1,281 @@
+"""The real language server (`python -m hotbed_lsp`) driven by a pytest-lsp client, beside a real `hotbed dev`.
+
+Every wait is for a notification with a deadline: a status, or diagnostics that satisfy
+a condition. Nothing sleeps and hopes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from lsprotocol import types as lsp
+from pygls.uris import from_fs_path
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
+
+from hotbed.protocol import Status, converter
+
+REPO = Path(__file__).resolve().parents[2]
+HOTBED = Path(sys.executable).parent / "hotbed"
+TIMEOUT = 30.0
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class App:
+    """An example app in a project folder, and the facts the tests edit and check."""
+
+    root: Path
+    target: str  # what `hotbed dev` is given
+    module: Path  # a module whose save is hot-reloaded
+    old: str  # text in `module` to replace
+    new: str
+    url: str  # GET this ...
+    served: Callable[[Any], str]  # ... and this is what `old`/`new` changed
+    declined: Path  # a module that declines hot reload
+
+
+@pytest.fixture
+def hello_app(tmp_path: Path) -> App:
+    """examples/hello (plain FastAPI, `hotbed dev hello/main.py`)."""
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "examples/hello", root / "hello", ignore=shutil.ignore_patterns("__pycache__"))
+    return App(
+        root=root,
+        target="hello/main.py",
+        module=root / "hello/routes.py",
+        old='f"{GREETING_PREFIX}, {name}!"',
+        new='f"{GREETING_PREFIX}, dear {name}!"',
+        url="/greet/ada",
+        served=lambda body: str(body["message"]),
+        declined=root / "hello/settings.py",
+    )
+
+
+@pytest.fixture
+def app(hello_app: App) -> App:
+    return hello_app
+
+
+def plain(value: Any) -> Any:
+    """JSON values as pygls' client hands them over (namedtuples for objects) back into dicts and lists."""
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {key: plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def uri(path: Path | str) -> str:
+    result = from_fs_path(str(path))
+    assert result is not None
+    return result
+
+
+class DevServer:
+    """`hotbed dev` as a subprocess on a free loopback port."""
+
+    def __init__(self, app: App) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in {"HOT", "PYTHONPATH"}}
+        env.update(PYTHONUNBUFFERED="1", NO_COLOR="1", COLUMNS="200")
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            [str(HOTBED), "dev", app.target, "--port", "0", "--log-level", "warning"],
+            cwd=app.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        self._ready = threading.Event()
+        self.url = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if not self._ready.wait(TIMEOUT):
+            self.stop()
+            raise AssertionError("hotbed dev did not start:\n" + self.output)
+        self.client = httpx.Client(base_url=self.url, timeout=TIMEOUT)
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if match := re.search(r"on (http://127\.0\.0\.1:\d+)", line):
+                self.url = match.group(1)
+            if self.url and "serving" in line and "worker" in line:
+                self._ready.set()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def get(self, path: str) -> Any:
+        response = self.client.get(path, headers={"Connection": "close"})
+        assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}\n{self.output}"
+        return response.json()
+
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> None:
+        if hasattr(self, "client"):
+            self.client.close()
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._reader.join(TIMEOUT)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@pytest.fixture
+def start_dev(app: App) -> Iterator[Callable[[], DevServer]]:
+    servers: list[DevServer] = []
+
+    def start() -> DevServer:
+        servers.append(DevServer(app))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+class Editor:
+    """A pytest-lsp client playing the editor: opens, edits and saves files, collects what comes back."""
+
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.statuses: list[Status] = []
+        self._arrival: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._versions: dict[str, int] = {}
+        client.feature("hotbed/status")(lambda params: self._on_status(params))
+        self._watch_diagnostics()
+
+    def _pulse(self) -> None:
+        if not self._arrival.done():
+            self._arrival.set_result(None)
+
+    def _on_status(self, params: Any) -> None:
+        self.statuses.append(converter.structure(plain(params), Status))
+        self._pulse()
+
+    def _watch_diagnostics(self) -> None:
+        def arrived(future: Any) -> None:
+            if future.cancelled() or future.exception() is not None:
+                return  # the server exited
+            self._watch_diagnostics()  # re-arm before anyone looks
+            asyncio.get_running_loop().call_soon(self._pulse)  # after the client stored them
+
+        future = self.client.protocol.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        future.add_done_callback(arrived)
+
+    async def until(self, check: Callable[[], T | None], what: str, timeout: float = TIMEOUT) -> T:
+        """Wait for a notification after which `check()` returns something truthy."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    arrival = self._arrival
+                    if arrival.done():
+                        self._arrival = arrival = asyncio.get_running_loop().create_future()
+                    value = check()
+                    if value:
+                        return value
+                    await arrival
+        except TimeoutError:
+            seen = [(s.state, s.message) for s in self.statuses]
+            raise AssertionError(f"timed out waiting for {what}; statuses: {seen}") from None
+
+    async def status(self, predicate: Callable[[Status], bool], what: str, since: int = 0) -> Status:
+        """The first status from index `since` on that satisfies `predicate`."""
+        return await self.until(lambda: next((s for s in self.statuses[since:] if predicate(s)), None), what)
+
+    def diagnostics(self, path: Path, code: str | None = None) -> list[lsp.Diagnostic]:
+        found = self.client.diagnostics.get(uri(path), [])
+        return [d for d in found if code is None or d.code == code]
+
+    async def diagnostics_until(
+        self, path: Path, predicate: Callable[[Sequence[lsp.Diagnostic]], bool], what: str
+    ) -> list[lsp.Diagnostic]:
+        await self.until(lambda: predicate(self.diagnostics(path)), what)
+        return self.diagnostics(path)
+
+    def open(self, path: Path) -> None:
+        key = uri(path)
+        self._versions[key] = 1
+        language = "json" if path.name.endswith(".json") else "python"
+        self.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                lsp.TextDocumentItem(uri=key, language_id=language, version=1, text=path.read_text())
+            )
+        )
+
+    def save(self, path: Path, text: str) -> None:
+        """Type `text` into the open buffer and write it, as an editor does: change, write, didSave."""
+        key = uri(path)
+        if key not in self._versions:
+            self.open(path)
+        self._versions[key] += 1
+        self.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=self._versions[key], uri=key),
+                [lsp.TextDocumentContentChangeWholeDocument(text)],
+            )
+        )
+        path.write_text(text)
+        self.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(key)))
+
+    def edit(self, path: Path, old: str, new: str) -> None:
+        source = path.read_text()
+        assert old in source, f"{old!r} not in {path}"
+        self.save(path, source.replace(old, new, 1))
+
+    async def command(self, name: str) -> Any:
+        return plain(await self.client.workspace_execute_command_async(lsp.ExecuteCommandParams(command=name)))
+
+
+@pytest.fixture
+async def start_editor() -> AsyncIterator[Callable[[Path], Any]]:
+    clients: list[LanguageClient] = []
+
+    async def start(root: Path) -> Editor:
+        client = make_test_lsp_client()
+        await client.start_io(sys.executable, "-m", "hotbed_lsp", cwd=str(root))
+        clients.append(client)
+        editor = Editor(client)
+        capabilities = client_capabilities("visual_studio_code")
+        await client.initialize_session(
+            lsp.InitializeParams(
+                capabilities=capabilities,
+                root_uri=uri(root),
+                workspace_folders=[lsp.WorkspaceFolder(uri(root), root.name)],
+            )
+        )
+        return editor
+
+    yield start
+    for client in clients:
+        server = client._server
+        if client.capabilities is not None and server is not None and server.returncode is None:
+            await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
+        elif server is not None and server.returncode is None:
+            server.kill()  # never initialized: it would wait for messages forever
+        await asyncio.wait_for(client.stop(), TIMEOUT)
