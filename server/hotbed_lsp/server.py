@@ -301,9 +301,8 @@ async def did_save(ls: HotbedLanguageServer, params: lsp.DidSaveTextDocumentPara
     path = _path(params.text_document.uri)
     changes = ls.changes_for([path] if path else [])
     if changes:
-        syncing = asyncio.ensure_future(ls.sync(changes))  # sent before linting: the save is what is waited on
-        ls.lint(params.text_document.uri)
-        await syncing
+        await ls.sync(changes)  # before linting: the new response is what the person waits for
+    ls.lint(params.text_document.uri)
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
