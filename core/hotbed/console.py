@@ -40,7 +40,8 @@ def render_reload(
         for path in (*sources, *(result.reexecuted or result.changed)):
             rel = _rel(path, root)
             count = (api_counts or {}).get(rel)
-            lines.append(Text(f"  - {rel}" + (f" (with {count} APIs)" if count else "")))
+            with_apis = f" (with {count} API{'' if count == 1 else 's'})" if count else ""
+            lines.append(Text(f"  - {rel}{with_apis}"))
         for path in result.pruned:
             lines.append(Text(f"  - {_rel(path, root)} (removed)", style="dim"))
     for reason in result.restart:

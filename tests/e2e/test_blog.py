@@ -95,7 +95,7 @@ def test_changing_a_list_api(blog: DevServer) -> None:
     assert [row["name"] for row in page] == ["johanna", "john"]  # type: ignore[attr-defined]
     assert blog.client.get("/api/user/list", params={**params, "page": 2}).json() == []
     blog.output.wait_for(r"API re-registered: GET /api/user/list")
-    blog.output.wait_for(r"- src/application/user/user_model\.py \(with 2 APIs\)")
+    blog.output.wait_for(r"- src/application/user/user_model\.py \(with 3 APIs\)")
     assert "keyword?: string | null" in (blog.root / "web/src/services/UserService.ts").read_text()
 
 

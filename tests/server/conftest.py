@@ -40,7 +40,7 @@ class App:
     """An example app in a project folder, and the facts the tests edit and check."""
 
     root: Path
-    target: str  # what `hotbed dev` is given
+    target: str  # what `hotbed dev` is given ("" for the entity project in the folder)
     module: Path  # a module whose save is hot-reloaded
     old: str  # text in `module` to replace
     new: str
@@ -67,8 +67,26 @@ def hello_app(tmp_path: Path) -> App:
 
 
 @pytest.fixture
-def app(hello_app: App) -> App:
-    return hello_app
+def blog_app(tmp_path: Path) -> App:
+    """examples/blog (an entity project, `hotbed dev` in its folder): a model file is saved."""
+    root = tmp_path / "blog"
+    shutil.copytree(REPO / "examples/blog", root, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    application = root / "src/application"
+    return App(
+        root=root,
+        target="",
+        module=application / "user/user_model.py",
+        old='f"{WELCOME}, {cls.count()} members!"',
+        new='f"{WELCOME}, dear {cls.count()} members!"',
+        url="/api/user/welcome",
+        served=str,
+        declined=application / "config.py",
+    )
+
+
+@pytest.fixture
+def app(blog_app: App) -> App:
+    return blog_app
 
 
 def plain(value: Any) -> Any:
@@ -94,7 +112,7 @@ class DevServer:
         env.update(PYTHONUNBUFFERED="1", NO_COLOR="1", COLUMNS="200")
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [str(HOTBED), "dev", app.target, "--port", "0", "--log-level", "warning"],
+            [str(HOTBED), "dev", *([app.target] if app.target else []), "--port", "0", "--log-level", "warning"],
             cwd=app.root,
             env=env,
             stdin=subprocess.DEVNULL,

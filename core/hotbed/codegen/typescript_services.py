@@ -80,7 +80,9 @@ def render_service(entity: Entity, project: ProjectEntities, apis: Sequence[ApiS
             "",
             f"/** {doc}{api.http_method} {path} */",
             f"export function {api.name}{type_params}({params}): Promise<{api.returns}> {{",
-            f'  return request<{api.returns}>("{api.http_method}", "{path}", {{ {args} }});',
+            f'  return request<{api.returns}>("{api.http_method}", "{path}", {{ {args} }});'
+            if args
+            else f'  return request<{api.returns}>("{api.http_method}", "{path}", {{}});',
             "}",
         ]
     types = sorted(used & set(typescript_exports(entity)))

@@ -3,6 +3,7 @@
 hotbed created this file once; it is yours to edit and is never overwritten.
 """
 
+from application.config import WELCOME
 from application.user.user_types import User
 
 from hotbed.api import api
@@ -26,3 +27,9 @@ class UserModel(BaseModel):
         """A page of User rows, newest first."""
         rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
         return [User.model_validate(row, from_attributes=True) for row in rows]
+
+    @api(http_method="GET")
+    @classmethod
+    def welcome(cls) -> str:
+        """A greeting for the front page."""
+        return f"{WELCOME}, {cls.count()} members!"

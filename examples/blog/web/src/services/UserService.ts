@@ -17,3 +17,8 @@ export function get(id: number): Promise<User> {
 export function list(page?: number, num?: number): Promise<User[]> {
   return request<User[]>("GET", "/api/user/list", { page, num });
 }
+
+/** A greeting for the front page. GET /api/user/welcome */
+export function welcome(): Promise<string> {
+  return request<string>("GET", "/api/user/welcome", {});
+}
