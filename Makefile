@@ -32,7 +32,8 @@ pytest: $(STAMP) $(TS_STAMP)
 
 test: lint typecheck pytest extension
 
-# The VS Code extension: lint, unit tests and the .vsix; its toolchain is reinstalled when the lockfile changes.
+# The VS Code extension: lint, unit tests, the .vsix, and its protocol test against the real language
+# server; its toolchain is reinstalled when the lockfile changes.
 EXT_STAMP := vscode-extension/node_modules/.installed-stamp
 
 $(EXT_STAMP): vscode-extension/package-lock.json
@@ -40,8 +41,9 @@ $(EXT_STAMP): vscode-extension/package-lock.json
 	touch $(EXT_STAMP)
 
 .PHONY: extension
-extension: $(EXT_STAMP)
+extension: $(EXT_STAMP) $(STAMP)
 	cd vscode-extension && npm run lint && npm test && npm run package
+	cd vscode-extension && HOTBED_PYTHON=../$(BIN)/python npm run test:protocol
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -19,7 +19,7 @@ import {
 import { SERVER_MODULE, STATUS_NOTIFICATION } from '../src/common/constants';
 
 const TIMEOUT_MS = 20_000;
-const PYTHON = process.env.HOTBED_PYTHON || path.resolve(__dirname, '..', '..', '.venv', 'bin', 'python');
+const PYTHON = path.resolve(process.env.HOTBED_PYTHON || path.join(__dirname, '..', '..', '.venv', 'bin', 'python'));
 const FIXTURE = path.join(__dirname, 'fixtures', 'tiny-project');
 
 interface StatusParams {
