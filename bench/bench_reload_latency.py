@@ -119,6 +119,9 @@ class Server:
                     return time.perf_counter()
             except httpx.HTTPError:
                 pass  # uvicorn --reload refuses connections while its new process starts
+            # A millisecond between polls: on two cores a client polling flat out takes the CPU
+            # the servers need to apply the change, and measures its own contention.
+            time.sleep(0.001)
         raise RuntimeError(f"{self.name}: version {version} not served:\n" + "\n".join(self.lines[-30:]))
 
     def save_and_wait(self) -> float:
