@@ -1,4 +1,4 @@
-"""Tables from entities, and bringing a live database up to them without ever losing data.
+"""Bringing a live database up to the entities (`hotbed.tables`) without ever losing data.
 
 `plan_schema` compares the entities with what the database holds (SQLAlchemy's
 inspector) and sorts every difference into one of two kinds:
@@ -16,49 +16,31 @@ columns that really exist, so a withheld column never breaks a query.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
     Column,
     Connection,
-    Date,
-    DateTime,
-    Double,
     Engine,
-    ForeignKey,
-    Index,
-    Integer,
     MetaData,
-    Numeric,
-    String,
     Table,
-    Text,
-    Uuid,
-    false,
     inspect,
     literal,
     select,
-    text,
-    true,
 )
 from sqlalchemy import table as table_ref
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateIndex, CreateTable, DefaultClause, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
-from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlalchemy.types import TypeEngine
 
-from hotbed.entity import Entity, RelationProp, snake_case
+from hotbed.entity import Entity, snake_case
 from hotbed.exceptions import ConfigError
+from hotbed.tables import SQL_NOW, build_metadata, entity_columns
 
 __all__ = [
     "AddColumn",
@@ -83,7 +65,6 @@ ChangeKind = Literal[
     "refused",
 ]
 
-_SQL_NOW = frozenset({"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,130 +106,6 @@ class SchemaReport:
 
 
 # -- tables from entities ---------------------------------------------------------------
-
-
-def _type_of(prop: Any) -> TypeEngine[Any]:
-    kind = prop.type
-    if kind == "integer":
-        return Integer()
-    if kind == "bigInteger":  # SQLite only auto-increments an INTEGER primary key
-        return BigInteger().with_variant(Integer(), "sqlite")
-    if kind in ("string", "enum"):
-        return String(prop.length)
-    if kind == "text":
-        return Text()
-    if kind == "number":
-        return Double()
-    if kind == "numeric":
-        return Numeric(prop.precision, prop.scale)
-    if kind == "boolean":
-        return Boolean()
-    if kind == "date":
-        return Date()
-    if kind == "datetime":
-        return DateTime()
-    if kind == "uuid":
-        return Uuid()
-    if kind == "json":  # JSONB compares with `=`, PostgreSQL's JSON does not
-        return JSON().with_variant(JSONB(), "postgresql")
-    raise ValueError(f"no column type for prop type {kind!r}")
-
-
-def _server_default(value: str | int | float | bool | None) -> str | TextClause | ColumnElement[Any] | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return true() if value else false()
-    if isinstance(value, int | float):
-        return text(repr(value))
-    if value.upper() in _SQL_NOW:
-        return text(value.upper())
-    return value
-
-
-def _columns(entity: Entity, by_id: Mapping[str, Entity], *, foreign_keys: bool) -> list[Column[Any]]:
-    id_prop = entity.id_prop
-    numeric_id = id_prop.type in ("integer", "bigInteger")
-    columns: list[Column[Any]] = [
-        Column(
-            "id",
-            _type_of(id_prop),
-            primary_key=True,
-            autoincrement=numeric_id,
-            default=uuid.uuid4 if id_prop.type == "uuid" else None,
-        )
-    ]
-    for prop in entity.props:
-        if prop.name == "id":
-            continue
-        if isinstance(prop, RelationProp):
-            target = by_id.get(prop.with_)
-            if not prop.is_column or target is None:
-                continue
-            extra: list[Any] = []
-            if foreign_keys:
-                extra.append(ForeignKey(f"{target.table}.id", ondelete=prop.on_delete, onupdate=prop.on_update))
-            columns.append(Column(f"{prop.name}_id", _type_of(target.id_prop), *extra, nullable=prop.nullable))
-            continue
-        columns.append(
-            Column(prop.name, _type_of(prop), nullable=prop.nullable, server_default=_server_default(prop.db_default))
-        )
-    return columns
-
-
-def _index_name(table: str, columns: Sequence[str], unique: bool) -> str:
-    return f"{'uq' if unique else 'ix'}_{table}_{'_'.join(columns)}"[:63]  # PostgreSQL's identifier limit
-
-
-def _join_tables(entity: Entity, by_id: Mapping[str, Entity]) -> Iterable[tuple[str, list[Column[Any]]]]:
-    for prop in entity.relations:
-        target = by_id.get(prop.with_)
-        if prop.relation_type != "ManyToMany" or target is None:
-            continue
-        name = prop.join_table or "__".join(sorted((entity.table, target.table)))
-        left = f"{entity.name}_id"
-        right = f"{target.name}_id" if target.id != entity.id else f"{prop.name}_id"
-        yield (
-            name,
-            [
-                Column(
-                    left,
-                    _type_of(entity.id_prop),
-                    ForeignKey(f"{entity.table}.id", ondelete="CASCADE"),
-                    primary_key=True,
-                ),
-                Column(
-                    right,
-                    _type_of(target.id_prop),
-                    ForeignKey(f"{target.table}.id", ondelete="CASCADE"),
-                    primary_key=True,
-                ),
-            ],
-        )
-
-
-def build_metadata(entities: Iterable[Entity]) -> MetaData:
-    """One `Table` per entity (named by its `table`) plus ManyToMany join tables, with indexes.
-
-    A relation that stores a key gets column `<name>_id`, typed like the target's id;
-    `fulltext` indexes become plain indexes (there is no portable full-text index).
-    """
-    by_id = {entity.id: entity for entity in entities}
-    metadata = MetaData()
-    for entity in by_id.values():
-        table = Table(entity.table, metadata, *_columns(entity, by_id, foreign_keys=True))
-        for item in entity.document.indexes:
-            unique = item.type == "unique"
-            name = item.name or _index_name(entity.table, item.columns, unique)
-            Index(name, *(table.c[column] for column in item.columns), unique=unique)
-    for entity in by_id.values():
-        for name, columns in _join_tables(entity, by_id):
-            if name not in metadata.tables:
-                Table(name, metadata, *columns)
-    return metadata
-
-
-# -- planning ---------------------------------------------------------------------------
 
 
 def _compiled(kind: TypeEngine[Any], dialect: Dialect) -> str:
@@ -354,7 +211,7 @@ class _Planner:
         default = column.server_default
         default_sql = str(default.arg).upper() if isinstance(default, DefaultClause) else ""
         if column.nullable or default is not None or self.is_empty(table.name):
-            if self.dialect.name == "sqlite" and default_sql in _SQL_NOW and not self.is_empty(table.name):
+            if self.dialect.name == "sqlite" and default_sql in SQL_NOW and not self.is_empty(table.name):
                 self.withheld.append(
                     SchemaChange(
                         "required_column",
@@ -456,7 +313,7 @@ def _bind(engine: Engine, entities: list[Entity]) -> None:
             continue
         live = {column["name"]: column["type"] for column in inspector.get_columns(entity.table)}
         columns = []
-        for column in _columns(entity, by_id, foreign_keys=False):
+        for column in entity_columns(entity, by_id, foreign_keys=False):
             actual = live.get(column.name)
             if actual is None:
                 continue  # withheld: the model must not name it
