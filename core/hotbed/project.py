@@ -129,8 +129,8 @@ class EntityProject:
             logger.warning("could not load a new module: %s", exc)
             fresh = []
         added = self.registry.update(fresh) if fresh else RouteChanges()
-        routes = (*swapped.registered, *added.registered, *swapped.removed)
-        generated = self.syncer.refresh_services({self._entity_of(r.owner) for r in routes} - {""})
+        resources = {resource_name(r.owner) for r in (*swapped.registered, *added.registered, *swapped.removed)}
+        generated = self.syncer.refresh_services(self._entity_ids(resources)) if resources else []
         return replace(
             report,
             generated=report.generated + tuple(generated),
@@ -138,9 +138,10 @@ class EntityProject:
             api_counts=tuple(self._api_counts(report.reload.reexecuted)),
         )
 
-    def _entity_of(self, owner: str) -> str:
+    def _entity_ids(self, resources: set[str]) -> set[str]:
+        """The entities whose client services serve these route resources (`user` -> `User`)."""
         entities, _ = self.syncer.entities()
-        return next((e.id for e in entities if e.name == resource_name(owner)), "")
+        return {e.id for e in entities if e.name in resources}
 
     def _api_counts(self, paths: Iterable[str]) -> Iterable[tuple[str, int]]:
         counts: dict[str, int] = {}
