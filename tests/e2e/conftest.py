@@ -1,171 +1,18 @@
-"""The real `hotbed dev main:app`, as a subprocess, on a copy of `project/` in tmp_path.
-
-Every wait polls a condition with a deadline; nothing sleeps and hopes.
-"""
+"""Fixtures for the end-to-end tests of `hotbed dev` on a copy of `project/` in tmp_path."""
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
+from tests.helpers.devserver import TIMEOUT, DevServer, Json, pid_alive, server_environment, wait_until
+
+__all__ = ["TIMEOUT", "DevServer", "Json", "pid_alive", "wait_until"]
+
 PROJECT = Path(__file__).parent / "project"
-HOTBED = Path(sys.executable).parent / "hotbed"
-TIMEOUT = 30.0  # generous: a loaded CI machine may take seconds to spawn a worker
-
-Json = dict[str, Any]
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = TIMEOUT, message: str = "condition") -> Any:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
-        time.sleep(0.01)
-
-
-class Output:
-    """Everything the dev server prints (supervisor and workers share the stream)."""
-
-    def __init__(self, stream: Any) -> None:
-        self.lines: list[str] = []
-        self._lock = threading.Lock()
-        self._stream = stream
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        for line in self._stream:
-            with self._lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def close(self) -> None:
-        """After the process exited: take the last lines and close the pipe."""
-        self._thread.join(TIMEOUT)
-        self._stream.close()
-
-    @property
-    def text(self) -> str:
-        with self._lock:
-            return "\n".join(self.lines)
-
-    def count(self, needle: str) -> int:
-        with self._lock:
-            return sum(needle in line for line in self.lines)
-
-    def wait_for(self, pattern: str, count: int = 1, timeout: float = TIMEOUT) -> list[re.Match[str]]:
-        regex = re.compile(pattern)
-
-        def found() -> list[re.Match[str]] | None:
-            with self._lock:
-                matches = [m for line in self.lines if (m := regex.search(line))]
-            return matches if len(matches) >= count else None
-
-        try:
-            matches: list[re.Match[str]] = wait_until(found, timeout, f"output {pattern!r} x{count}")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n--- dev server output ---\n{self.text}") from None
-        return matches
-
-
-class DevServer:
-    def __init__(self, root: Path, env: dict[str, str], target: tuple[str, ...] = ("main:app",)) -> None:
-        self.root = root
-        self.process = subprocess.Popen(
-            [str(HOTBED), "dev", *target, "--port", "0", "--log-level", "warning"],
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-        self.output = Output(self.process.stdout)
-        self.url = self.output.wait_for(r"on (http://127\.0\.0\.1:\d+)")[0].group(1)
-        self.first_pid = int(self.output.wait_for(r"worker (\d+) serving")[0].group(1))
-        self.client = httpx.Client(base_url=self.url, timeout=TIMEOUT)
-
-    def get(self, path: str, **kwargs: Any) -> Json:
-        response = self.client.get(path, **kwargs)
-        assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}"
-        result: Json = response.json()
-        return result
-
-    def wait_json(
-        self,
-        path: str,
-        condition: Callable[[Json], bool],
-        timeout: float = TIMEOUT,
-        *,
-        across_restart: bool = False,
-        params: dict[str, Any] | None = None,
-    ) -> Json:
-        """Poll `path` until its JSON satisfies `condition`; every response on the way must be a 200.
-
-        `across_restart` opens a connection per request: a worker that retires closes its idle
-        keep-alive connections, and a client reusing one at that instant must retry, which
-        browsers do for idempotent requests and httpx does not.
-        """
-        last: list[Json] = []
-        headers = {"Connection": "close"} if across_restart else {}
-
-        def check() -> Json | None:
-            body = self.get(path, headers=headers, params=params)
-            last[:] = [body]
-            return body if condition(body) else None
-
-        try:
-            result: Json = wait_until(check, timeout, f"GET {path} to change")
-        except AssertionError as exc:
-            output = self.output.text
-            raise AssertionError(f"{exc}; last response {last}\n--- dev server output ---\n{output}") from None
-        return result
-
-    def edit(self, rel: str, old: str, new: str) -> None:
-        """Replace `old` with `new` in a project file, as an editor saving in place would."""
-        path = self.root / rel
-        source = path.read_text()
-        assert old in source, f"{old!r} not in {rel}"
-        path.write_text(source.replace(old, new, 1))
-
-    def stop(self, sig: signal.Signals = signal.SIGINT, timeout: float = TIMEOUT) -> int:
-        self.client.close()
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"hotbed dev did not stop on {sig.name}\n{self.output.text}") from None
-        finally:
-            self.output.close()
-
-
-def pid_alive(pid: int) -> bool:
-    """True while `pid` runs; an exited process waiting to be reaped (a zombie) does not count."""
-    try:
-        status = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return status.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
 
 
 @pytest.fixture
@@ -177,9 +24,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"HOT", "PYTHONPATH"}}
-    env.update(PYTHONUNBUFFERED="1", NO_COLOR="1", COLUMNS="200")
-    return env
+    return server_environment()
 
 
 @pytest.fixture

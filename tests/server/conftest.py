@@ -7,19 +7,13 @@ a condition. Nothing sleeps and hopes.
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import shutil
-import signal
-import subprocess
 import sys
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
@@ -27,10 +21,10 @@ from pytest_lsp import LanguageClient, client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
 from hotbed.protocol import Status, converter
+from tests.helpers import devserver
 
 REPO = Path(__file__).resolve().parents[2]
-HOTBED = Path(sys.executable).parent / "hotbed"
-TIMEOUT = 30.0
+TIMEOUT = devserver.TIMEOUT
 
 T = TypeVar("T")
 
@@ -104,64 +98,14 @@ def uri(path: Path | str) -> str:
     return result
 
 
-class DevServer:
-    """`hotbed dev` as a subprocess on a free loopback port."""
+class DevServer(devserver.DevServer):
+    """`hotbed dev` serving an example app; each GET on a new connection (workers get replaced)."""
 
     def __init__(self, app: App) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in {"HOT", "PYTHONPATH"}}
-        env.update(PYTHONUNBUFFERED="1", NO_COLOR="1", COLUMNS="200")
-        self.lines: list[str] = []
-        self.process = subprocess.Popen(
-            [str(HOTBED), "dev", *([app.target] if app.target else []), "--port", "0", "--log-level", "warning"],
-            cwd=app.root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-        self._ready = threading.Event()
-        self.url = ""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        if not self._ready.wait(TIMEOUT):
-            self.stop()
-            raise AssertionError("hotbed dev did not start:\n" + self.output)
-        self.client = httpx.Client(base_url=self.url, timeout=TIMEOUT)
+        super().__init__(app.root, devserver.server_environment(), target=(app.target,) if app.target else ())
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-            if match := re.search(r"on (http://127\.0\.0\.1:\d+)", line):
-                self.url = match.group(1)
-            if self.url and "serving" in line and "worker" in line:
-                self._ready.set()
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    def get(self, path: str) -> Any:
-        response = self.client.get(path, headers={"Connection": "close"})
-        assert response.status_code == 200, f"GET {path}: {response.status_code} {response.text}\n{self.output}"
-        return response.json()
-
-    def stop(self, sig: signal.Signals = signal.SIGINT) -> None:
-        if hasattr(self, "client"):
-            self.client.close()
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            self.process.wait(TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._reader.join(TIMEOUT)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return super().get(path, headers={"Connection": "close"}, **kwargs)
 
 
 @pytest.fixture

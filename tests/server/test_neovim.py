@@ -42,7 +42,7 @@ def test_neovim_shows_reload_errors_and_the_fix_is_served(
         timeout=TIMEOUT * 3,
     )
     out = Path(params["out"])
-    assert out.exists(), f"nvim wrote no results: {completed.stdout}\n{completed.stderr}\n{dev.output}"
+    assert out.exists(), f"nvim wrote no results: {completed.stdout}\n{completed.stderr}\n{dev.output.text}"
     results = json.loads(out.read_text())
     assert results.get("error") is None, results["error"]
     broken, fixed = results["steps"]
