@@ -78,9 +78,11 @@ def blog_app(tmp_path: Path) -> App:
     )
 
 
-@pytest.fixture
-def app(blog_app: App) -> App:
-    return blog_app
+@pytest.fixture(params=["blog_app", "hello_app"])
+def app(request: pytest.FixtureRequest) -> App:
+    """Both examples: the entity project and the plain FastAPI app."""
+    example: App = request.getfixturevalue(request.param)
+    return example
 
 
 def plain(value: Any) -> Any:
