@@ -443,3 +443,24 @@ def test_init_twice_and_hot_off_are_harmless(project: Project, monkeypatch: pyte
 def test_hot_outside_the_project_is_disabled(project: Project) -> None:
     assert not hot("json").enabled
     assert importlib.import_module("json") is sys.modules["json"]
+
+
+def test_a_renamed_module_in_one_batch(make_project: MakeProject) -> None:
+    project = make_project({"helpers.py": "def double(x):\n    return 2 * x\n", "api.py": "from helpers import double\n"})
+    project.load("api")
+    (project.root / "helpers.py").rename(project.root / "tools.py")
+    project.write("api.py", "from tools import double\n")
+
+    result = hmr.reload(
+        [
+            Change(project.path("helpers.py"), "unlink"),
+            Change(project.path("tools.py"), "add"),
+            Change(project.path("api.py")),
+        ]
+    )
+
+    assert result.ok, result.errors
+    assert project.rel(result.pruned) == ["helpers.py"]
+    assert "helpers" not in sys.modules
+    assert sys.modules["api"].double is sys.modules["tools"].double
+    assert sorted(row["path"] for row in hmr.dump()) == ["api.py", "tools.py"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.e2e.conftest import TIMEOUT, DevServer, wait_until
@@ -22,6 +23,19 @@ def test_router_change_is_served_by_the_same_worker(server: DevServer) -> None:
     # The app object was rebuilt twice; its lifespan ran once, for this worker only.
     log = (server.root / "lifespan.log").read_text().splitlines()
     assert log == [f"startup {before['pid']}"]
+
+
+def test_editor_saving_by_rename_is_a_change(server: DevServer) -> None:
+    """Vim and JetBrains save by writing a temporary file and renaming it over the module."""
+    before = server.get("/version")
+    routes = server.root / "app/routes.py"
+    temporary = routes.with_name(".routes.py.swp")
+    temporary.write_text(routes.read_text().replace("ROUTE_VERSION = 1", "ROUTE_VERSION = 2"))
+    os.replace(temporary, routes)
+
+    assert server.wait_json("/version", lambda body: body["version"] == 2)["pid"] == before["pid"]
+    server.output.wait_for(r"- app/routes\.py")
+    assert "swp" not in server.output.text
 
 
 def test_enum_and_model_changed_together_stay_consistent(server: DevServer) -> None:
