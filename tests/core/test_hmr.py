@@ -446,7 +446,9 @@ def test_hot_outside_the_project_is_disabled(project: Project) -> None:
 
 
 def test_a_renamed_module_in_one_batch(make_project: MakeProject) -> None:
-    project = make_project({"helpers.py": "def double(x):\n    return 2 * x\n", "api.py": "from helpers import double\n"})
+    project = make_project(
+        {"helpers.py": "def double(x):\n    return 2 * x\n", "api.py": "from helpers import double\n"}
+    )
     project.load("api")
     (project.root / "helpers.py").rename(project.root / "tools.py")
     project.write("api.py", "from tools import double\n")
