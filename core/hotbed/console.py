@@ -68,18 +68,30 @@ def print_reload(result: ReloadResult, console: Console | None = None) -> None:
 
 
 def render_report(report: SyncReport) -> RenderableType:
-    """A sync batch: entity errors, then the reload with its APIs and schema changes."""
+    """A sync batch, for `hotbed sync` and `hotbed dev` alike: entity errors, what was
+    generated, the reload with its APIs and schema changes, and whether all is in sync."""
     lines: list[RenderableType] = []
     for diagnostic in report.errors:
         lines.append(Text.assemble(("✗ entity error ", "bold red"), str(diagnostic)))
     if report.errors:
-        lines.append(Text("  nothing was generated; the last good code keeps serving", style="dim"))
-    if report.changed or report.generated or not report.reload.nothing_to_do:
-        lines.append(render_reload(report.reload, report.changed, dict(report.api_counts)))
+        lines.append(Text("  nothing was generated: fix the entity files above", style="dim"))
+    for title, items in (
+        ("Generated", report.generated),
+        ("Created (yours to edit)", report.scaffolded),
+        ("Deleted", report.deleted),
+    ):
+        if items:
+            lines.append(Text(f"{title}:", style="bold green"))
+            lines.extend(Text(f"  - {item}") for item in items)
+    sources = (*report.changed, *report.removed)
+    if sources or not report.reload.nothing_to_do:
+        lines.append(render_reload(report.reload, sources, dict(report.api_counts)))
     lines.extend(Text(f"✨ API re-registered: {route}", style="magenta") for route in report.apis)
     lines.extend(Text(f"🧱 {line}", style="yellow") for line in report.schema)
-    if report.changed and report.ok:
+    if report.nothing_changed:
         lines.append(Text("✅ All files are synced!", style="green"))
+    elif report.ok and (sources or report.written):
+        lines.append(Text(f"✅ All files are synced! ({_ms(report.duration)})", style="green"))
     return Group(*lines)
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rich.console import Console
-
 from hotbed.entity import EntityDiagnostic
 from hotbed.types import Change, ReloadResult
 
-__all__ = ["SyncReport", "render_report"]
+__all__ = ["SyncReport"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,30 +49,3 @@ class SyncReport:
     def nothing_changed(self) -> bool:
         return not (self.changed or self.removed or self.written or self.errors) and self.reload.nothing_to_do
 
-
-def render_report(report: SyncReport, console: Console) -> None:
-    """Print what changed and what was generated, or that everything is in sync."""
-    for diagnostic in report.errors:
-        console.print(f"[bold red]entity error[/] {diagnostic}", highlight=False)
-    if report.errors:
-        console.print("[red]Nothing was generated: fix the entity files above.[/]")
-    for title, items, style in (
-        ("Changed", report.changed, "yellow"),
-        ("Removed", report.removed, "yellow"),
-        ("Generated", report.generated, "green"),
-        ("Created (yours to edit)", report.scaffolded, "cyan"),
-        ("Deleted", report.deleted, "magenta"),
-        ("Reloaded", report.reload.reexecuted, "blue"),
-    ):
-        if items:
-            console.print(f"[bold {style}]{title}:[/]")
-            for item in items:
-                console.print(f"  - {item}", highlight=False)
-    for reason in report.reload.restart:
-        console.print(f"[bold yellow]restart required[/] {reason}", highlight=False)
-    for error in report.reload.errors:
-        console.print(f"[bold red]reload error[/] {error}", highlight=False)
-    if report.nothing_changed:
-        console.print("[black on green] All files are synced! [/]")
-    elif report.ok:
-        console.print(f"[green]Synced in {report.duration * 1000:.0f} ms.[/]")

@@ -34,10 +34,11 @@ from hotbed.codegen import (
 from hotbed.codegen.base import HEADER
 from hotbed.codegen.layout import outputs_for
 from hotbed.config import ProjectConfig, load_config
+from hotbed.console import render_report
 from hotbed.entity import Entity, EntityDiagnostic, check_project, parse_entity
 from hotbed.exceptions import EntityError
 from hotbed.graceful import DEFAULT_GRACE, deferred_signals
-from hotbed.report import SyncReport, render_report
+from hotbed.report import SyncReport
 from hotbed.sources import find_entity_files
 from hotbed.types import Change, ReloadResult
 
@@ -341,7 +342,7 @@ def run_sync(project: str = ".", force: bool = False) -> int:
     console = Console()
     config = load_config(project)
     syncer = Syncer(config)
-    syncer.on_completed(lambda report: render_report(report, console))
+    syncer.on_completed(lambda report: console.print(render_report(report)))
     # Signals are deferred from the first line on: whoever saw the batch start may stop it.
     with deferred_signals(syncer.grace, "a sync batch"):
         console.print(f"[bold]hotbed sync[/] {config.root}", highlight=False)

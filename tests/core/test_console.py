@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from hotbed.console import print_reload
+from hotbed.console import print_reload, render_report
+from hotbed.entity import EntityDiagnostic
+from hotbed.report import SyncReport
 from hotbed.types import ReloadError, ReloadResult, RestartReason
 
 
@@ -44,3 +46,42 @@ def test_restart_reason_is_shown() -> None:
 
 def test_nothing_changed() -> None:
     assert "nothing changed" in render(ReloadResult())
+
+
+def render_batch(report: SyncReport) -> str:
+    console = Console(record=True, width=100, color_system=None)
+    console.print(render_report(report))
+    return console.export_text()
+
+
+def test_sync_report_lists_generated_files_apis_and_schema() -> None:
+    reload = ReloadResult(
+        changed=("/p/src/user_types.py",),
+        reexecuted=("/p/src/user_types.py", "/p/src/user_model.py"),
+        committed=True,
+        duration=0.003,
+        root="/p",
+    )
+    text = render_batch(
+        SyncReport(
+            changed=("src/user.entity.json",),
+            generated=("src/user_types.py",),
+            reload=reload,
+            duration=0.012,
+            apis=("GET /api/user/list",),
+            api_counts=(("src/user_model.py", 2),),
+            schema=("schema: added column users.nickname",),
+        )
+    )
+    assert "Generated:\n  - src/user_types.py" in text
+    assert "  - src/user.entity.json\n  - src/user_types.py\n  - src/user_model.py (with 2 APIs)" in text
+    assert "✨ API re-registered: GET /api/user/list" in text
+    assert "schema: added column users.nickname" in text
+    assert "All files are synced! (12.0 ms)" in text
+
+
+def test_sync_report_with_nothing_to_do_and_with_entity_errors() -> None:
+    assert render_batch(SyncReport()).strip() == "✅ All files are synced!"
+    broken = render_batch(SyncReport(errors=(EntityDiagnostic("/p/user.entity.json", 3, 7, "unknown prop type"),)))
+    assert "entity error" in broken and "unknown prop type" in broken
+    assert "All files are synced" not in broken
