@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from hotbed import hmr
 from hotbed.config import load_config
 from hotbed.engine import DEFAULT_RESTART
 from hotbed.exceptions import ConfigError
@@ -27,10 +28,6 @@ from hotbed.worker import WorkerSpec
 __all__ = ["bind_socket", "is_loopback", "resolve_target", "run_dev_server"]
 
 _FORMS = "pass `module:app` (for example `main:app`) or a path to a Python file that defines `app` (`app/main.py`)"
-
-
-def _hot_disabled() -> bool:
-    return os.environ.get("HOT", "").strip().lower() in {"no", "0", "false", "off"}
 
 
 def _module_file(import_root: Path, module: str) -> Path | None:
@@ -131,7 +128,7 @@ def run_dev_server(
     Example:
         run_dev_server("main:app", port=8000)
     """
-    hot = not _hot_disabled()
+    hot = not hmr.hot_disabled()
     if log_level not in ("debug", "trace"):
         logging.getLogger("watchfiles").setLevel(logging.WARNING)  # hotbed reports changes itself
     spec = resolve_target(target)

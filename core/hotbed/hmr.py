@@ -19,12 +19,13 @@ from hotbed import engine as _engine
 from hotbed.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART, Engine
 from hotbed.types import Change, ChangeEvent, ReloadResult
 
-__all__ = ["dump", "enabled", "init", "invalidate_file", "reload", "shutdown"]
+__all__ = ["dump", "enabled", "hot_disabled", "init", "invalidate_file", "reload", "shutdown"]
 
 logger = logging.getLogger("hotbed.hmr")
 
 
-def _hot_disabled() -> bool:
+def hot_disabled() -> bool:
+    """True when the environment turns HMR off (`HOT=no`, `0`, `false` or `off`)."""
     return os.environ.get("HOT", "").strip().lower() in {"no", "0", "false", "off"}
 
 
@@ -45,7 +46,7 @@ def init(
     Returns:
         The engine, or None when `HOT=no`. A second call returns the running engine.
     """
-    if _hot_disabled():
+    if hot_disabled():
         return None
     running = _engine.current()
     if running is not None:

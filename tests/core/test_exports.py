@@ -14,4 +14,4 @@ def test_package_exports() -> None:
 
 def test_hmr_exports() -> None:
     assert sorted(hmr.__all__) == hmr.__all__
-    assert hmr.__all__ == ["dump", "enabled", "init", "invalidate_file", "reload", "shutdown"]
+    assert hmr.__all__ == ["dump", "enabled", "hot_disabled", "init", "invalidate_file", "reload", "shutdown"]
