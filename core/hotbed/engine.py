@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import sys
@@ -18,7 +17,7 @@ from hotbed.exceptions import EngineStateError, RestartRequired
 from hotbed.globs import GlobSet
 from hotbed.graph import ModuleGraph, Node
 from hotbed.hot import HotContext
-from hotbed.tracker import ImportTracker
+from hotbed.tracker import ImportTracker, file_hash
 from hotbed.transaction import Transaction
 from hotbed.types import Change, ReloadResult, RestartReason
 
@@ -41,11 +40,6 @@ CommitHook = Callable[[list[ModuleType], list[str]], Callable[[], object] | None
 def current() -> Engine | None:
     """The running engine, or None when HMR is off."""
     return _current
-
-
-def file_hash(data: bytes) -> bytes:
-    """The content digest the engine compares to tell a real change from a re-save."""
-    return importlib.util.source_hash(data)
 
 
 class Engine:

@@ -29,10 +29,15 @@ if TYPE_CHECKING:
     from hotbed.engine import Engine
     from hotbed.graph import Node
 
-__all__ = ["ImportTracker", "ProjectLoader"]
+__all__ = ["ImportTracker", "ProjectLoader", "file_hash", "import_untracked"]
 
 _original_import = builtins.__import__
 _original_import_module = importlib.import_module
+
+
+def file_hash(data: bytes) -> bytes:
+    """The content digest that tells a real change from a re-save (also kept in the bytecode cache)."""
+    return importlib.util.source_hash(data)
 
 
 # `__cached__` of re-executed modules: computing it is a surprising share of a reload.
@@ -77,7 +82,7 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
                     self.digest = digest
                     return code
         source = self.get_data(self.path)
-        self.digest = importlib.util.source_hash(source)
+        self.digest = file_hash(source)
         code = self.source_to_code(source, self.path)
         if not sys.dont_write_bytecode:
             header = _HEADER.pack(importlib.util.MAGIC_NUMBER, st.st_mtime_ns, st.st_size, self.digest)

@@ -18,7 +18,7 @@ from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from hotbed.graph import Node
-from hotbed.tracker import import_untracked
+from hotbed.tracker import file_hash, import_untracked
 from hotbed.types import ReloadError, RestartReason
 
 if TYPE_CHECKING:
@@ -96,8 +96,6 @@ class Transaction:
             source = file.read()
         code = compile(source, node.path, "exec", dont_inherit=True)
         self.code[node.name] = (node.path, code, node.path.endswith("__init__.py"))
-        from hotbed.engine import file_hash
-
         self.hashes[node] = file_hash(source)
 
     def _take_out(self, node: Node) -> None:
