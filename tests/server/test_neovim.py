@@ -9,19 +9,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from tests.server.conftest import TIMEOUT, App, DevServer
 
 NVIM = shutil.which("nvim", path=str(Path(sys.executable).parent)) or shutil.which("nvim")
 INIT = Path(__file__).with_name("nvim") / "init.lua"
 
 
-@pytest.mark.skipif(NVIM is None, reason="nvim not installed (pip install -e '.[dev]' brings it)")
 def test_neovim_shows_reload_errors_and_the_fix_is_served(
     app: App, start_dev: Callable[[], DevServer], tmp_path: Path
 ) -> None:
-    assert NVIM is not None
+    assert NVIM is not None, "nvim not found: the dev extra (pip install -e '.[dev]') brings it"
     dev = start_dev()
     source = app.module.read_text()
     lines = source.splitlines()
