@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 
 from hotbed import hmr
 from hotbed.exceptions import ConfigError
+from hotbed.handover import HandoverProtocol
 from hotbed.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
 from hotbed.protocol import DumpNode
 from hotbed.proxy import AppProxy
@@ -146,6 +147,7 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
         served.asgi,
         log_level=spec.log_level,
         lifespan="auto",
+        http=HandoverProtocol,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
     server = _Server(config, on_started=lambda: conn.send(WorkerReady(os.getpid())))

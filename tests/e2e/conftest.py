@@ -31,8 +31,8 @@ def server_env() -> dict[str, str]:
 def start_server(project_copy: Path, server_env: dict[str, str]) -> Iterator[Callable[..., DevServer]]:
     servers: list[DevServer] = []
 
-    def start(**env: str) -> DevServer:
-        server = DevServer(project_copy, {**server_env, **env})
+    def start(*, log_level: str = "warning", **env: str) -> DevServer:
+        server = DevServer(project_copy, {**server_env, **env}, log_level=log_level)
         servers.append(server)
         return server
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,6 +72,26 @@ def test_declined_module_restarts_the_worker_without_failing_a_request(server: D
     assert {body["mode"] for body in poller.seen if body["pid"] == old_pid} == {"one"}
     assert {body["mode"] for body in poller.seen if body["pid"] == new_pid} == {"two"}
     server.output.wait_for("restart required")
+
+
+def test_a_retiring_worker_answers_a_connection_whose_request_arrives_after_the_handover(
+    start_server: Callable[..., DevServer],
+) -> None:
+    # The worker has accepted this connection, but its request is still "on its way" when
+    # the worker is told to stop (its log says "Shutting down"): the answer must still come.
+    server = start_server(log_level="info")
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as silent:
+        server.get("/settings")  # accepted after `silent`, which the same worker accepted first
+        server.edit("app/settings.py", 'MODE = "one"', 'MODE = "two"')
+        server.output.wait_for("Shutting down")
+        silent.sendall(b"GET /settings HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        response = b""
+        while chunk := silent.recv(65536):  # the retiring worker closes the connection after answering
+            response += chunk
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), response
+    assert json.loads(body) == {"mode": "one", "pid": server.first_pid}
 
 
 def test_restart_file_restarts_the_worker(server: DevServer) -> None:

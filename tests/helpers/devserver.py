@@ -81,10 +81,12 @@ class Output:
 
 
 class DevServer:
-    def __init__(self, root: Path, env: dict[str, str], target: tuple[str, ...] = ("main:app",)) -> None:
+    def __init__(
+        self, root: Path, env: dict[str, str], target: tuple[str, ...] = ("main:app",), log_level: str = "warning"
+    ) -> None:
         self.root = root
         self.process = subprocess.Popen(
-            [str(HOTBED), "dev", *target, "--port", "0", "--log-level", "warning"],
+            [str(HOTBED), "dev", *target, "--port", "0", "--log-level", log_level],
             cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
