@@ -56,6 +56,7 @@ class EntityProject:
         self.asgi: ASGIApp = self.dispatcher
         self.syncer = Syncer(config, api_source=self._api_specs, before_reload=self._apply_schema)
         self._autoloaded: set[str] = set()
+        self._tables: frozenset[str] | None = None  # declared at the last schema check of this process
 
     @classmethod
     def start(cls, root: str | os.PathLike[str], *, hot: bool = True) -> EntityProject:
@@ -110,7 +111,11 @@ class EntityProject:
     # -- hooks the syncer calls ----------------------------------------------------------
 
     def _apply_schema(self, entities: Sequence[Entity]) -> list[str]:
-        return apply_additive(database.connect(self.config), entities).lines()
+        report = apply_additive(database.connect(self.config), entities)
+        if self._tables is not None:
+            report = report.forgetting(self._tables)
+        self._tables = report.tables
+        return report.lines()
 
     def _api_specs(self, entity: Entity) -> Sequence[ApiSpec] | None:
         routes = [r for r in self.registry if resource_name(r.owner) == entity.name]

@@ -62,6 +62,7 @@ ChangeKind = Literal[
     "type_changed",
     "nullability_changed",
     "required_column",
+    "table_removed",
     "refused",
 ]
 
@@ -85,6 +86,7 @@ class SchemaChange:
 class SchemaPlan:
     additive: tuple[SchemaChange, ...] = ()
     withheld: tuple[SchemaChange, ...] = ()
+    tables: frozenset[str] = frozenset()  # every table the entities declare, join tables included
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,25 @@ class SchemaReport:
 
     applied: tuple[SchemaChange, ...] = ()
     withheld: tuple[SchemaChange, ...] = ()
+    tables: frozenset[str] = frozenset()
+
+    def forgetting(self, before: frozenset[str]) -> SchemaReport:
+        """This report, plus the tables declared in `before` that no entity declares now.
+
+        The database cannot tell hotbed's tables from anyone else's, so only a process
+        that saw the entity go can say its table stayed behind.
+        """
+        gone = tuple(
+            SchemaChange(
+                "table_removed",
+                name,
+                None,
+                f"table {name} is no longer declared by any entity; the table and its data stay. "
+                "Drop it by hand when it is no longer needed.",
+            )
+            for name in sorted(before - self.tables)
+        )
+        return SchemaReport(self.applied, (*self.withheld, *gone), self.tables) if gone else self
 
     @property
     def changed(self) -> bool:
@@ -157,7 +178,7 @@ class _Planner:
                 self.additive.append(
                     SchemaChange("create_table", table.name, None, f"created table {table.name}", statements)
                 )
-        return SchemaPlan(tuple(self.additive), tuple(self.withheld))
+        return SchemaPlan(tuple(self.additive), tuple(self.withheld), frozenset(self.metadata.tables))
 
     def compare(self, table: Table) -> None:
         live = {column["name"]: column for column in self.inspector.get_columns(table.name)}
@@ -300,7 +321,7 @@ def apply_additive(engine: Engine, entities: Iterable[Entity]) -> SchemaReport:
         else:
             applied.append(change)
     _bind(engine, entities)
-    return SchemaReport(tuple(applied), tuple(withheld))
+    return SchemaReport(tuple(applied), tuple(withheld), plan.tables)
 
 
 def _bind(engine: Engine, entities: list[Entity]) -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from hotbed import database
 from hotbed.exceptions import ConfigError
 from hotbed.new_project import create_project
 from hotbed.project import EntityProject
+from hotbed.types import Change
 
 BLOG = Path(__file__).parents[2] / "examples" / "blog"
 
@@ -66,3 +70,28 @@ def test_new_refuses_a_folder_in_use(tmp_path: Path) -> None:
         create_project(tmp_path / "taken")
     with pytest.raises(ConfigError, match="not a project name"):
         create_project(tmp_path / "no way")
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_a_removed_entity_leaves_its_table_and_data_and_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    create_project(root)
+    project = EntityProject.start(root, hot=False)
+    tag = root / "src/application/tag/tag.entity.json"
+    tag.parent.mkdir()
+    tag.write_text(json.dumps({"id": "Tag", "table": "tags", "props": [{"name": "id", "type": "integer"}]}))
+    assert "schema: created table tags" in project.apply((Change(str(tag), "add"),)).schema
+    with database.current_engine().begin() as conn:
+        conn.execute(text("INSERT INTO tags (id) VALUES (7)"))
+
+    shutil.rmtree(tag.parent)
+    report = project.apply((Change(str(tag), "unlink"),))
+
+    assert report.schema == (
+        "schema withheld: table tags is no longer declared by any entity; the table and its data stay. "
+        "Drop it by hand when it is no longer needed.",
+    )
+    with database.current_engine().connect() as conn:
+        assert conn.execute(text("SELECT id FROM tags")).scalars().all() == [7]
+    # Said once, when it happens: the next batch has nothing new to say about it.
+    assert project.apply((Change(str(root / "src/application/note/note.entity.json"), "change"),)).schema == ()
