@@ -47,10 +47,11 @@ class GlobSet:
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
-        self._regexes = tuple(_compile(p) for p in self.patterns)
+        # One alternation: the engine asks once per imported module.
+        self._regex = re.compile("|".join(f"(?:{_compile(p).pattern})" for p in self.patterns) or r"(?!)")
 
     def matches(self, relative_path: str) -> bool:
-        return any(r.match(relative_path) for r in self._regexes)
+        return self._regex.match(relative_path) is not None
 
     def __repr__(self) -> str:
         return f"GlobSet({list(self.patterns)!r})"
