@@ -32,6 +32,8 @@ _EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "
 
 _current: Engine | None = None
 
+EXECUTION_TIMEOUT = 30.0
+
 # Called with the new module objects and the names of removed modules before a reload
 # commits; raising rolls the reload back. The callable it returns runs at the commit.
 CommitHook = Callable[[list[ModuleType], list[str]], Callable[[], object] | None]
@@ -56,7 +58,10 @@ class Engine:
         self.executing: dict[str, int] = {}
         self.transaction: Transaction | None = None
         self.commit_hooks: list[CommitHook] = []
+        # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
+        self.execution_timeout: float | None = EXECUTION_TIMEOUT
         self._project_files: dict[str, bool] = {}
+        self._relative_paths: dict[str, str | None] = {}  # every import asks three times; answer once
         paths = sysconfig.get_paths()
         self._excluded_prefixes = tuple(
             {os.path.abspath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
@@ -81,12 +86,20 @@ class Engine:
 
     def _under_root(self, path: str) -> str | None:
         """The root-relative posix path of `path`, or None when it lies outside the root."""
+        try:
+            return self._relative_paths[path]
+        except KeyError:
+            pass
         absolute = os.path.abspath(path)
+        rel = None
         for prefix in self._root_prefixes:
             if absolute.startswith(prefix):
                 rel = absolute[len(prefix) :]
-                return rel if os.sep == "/" else rel.replace(os.sep, "/")
-        return None
+                rel = rel if os.sep == "/" else rel.replace(os.sep, "/")
+                break
+        if absolute == path:  # a relative path's answer depends on the working directory
+            self._relative_paths[path] = rel
+        return rel
 
     def is_project_file(self, path: str) -> bool:
         known = self._project_files.get(path)

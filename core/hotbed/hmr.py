@@ -33,6 +33,7 @@ def init(
     root_directory: str | os.PathLike[str],
     boundaries: Sequence[str] | None = None,
     restart: Sequence[str] | None = None,
+    execution_timeout: float | None = _engine.EXECUTION_TIMEOUT,
 ) -> Engine | None:
     """Install import tracking for the project at `root_directory`.
 
@@ -42,6 +43,8 @@ def init(
             default every `.py` file of the project.
         restart: globs of files whose change needs a restart; default `.env`,
             `pyproject.toml`, `hotbed.toml`.
+        execution_timeout: seconds a reload may spend executing modules; past it (an
+            endless loop at import) the reload rolls back. None for no limit.
 
     Returns:
         The engine, or None when `HOT=no`. A second call returns the running engine.
@@ -58,6 +61,7 @@ def init(
         DEFAULT_BOUNDARIES if boundaries is None else boundaries,
         DEFAULT_RESTART if restart is None else restart,
     )
+    engine.execution_timeout = execution_timeout
     engine.start()
     return engine
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import importlib
 import linecache
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import CodeType, ModuleType
+from types import CodeType, FrameType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from hotbed.graph import Node
 from hotbed.tracker import file_hash, import_untracked
 from hotbed.types import ReloadError, RestartReason
+from hotbed.watchdog import execution_deadline
 
 if TYPE_CHECKING:
     from hotbed.engine import Engine
@@ -27,6 +29,12 @@ if TYPE_CHECKING:
 __all__ = ["Outcome", "Transaction"]
 
 _MISSING: Any = object()
+_OWN_CODE = (os.path.dirname(__file__) + os.sep, "<frozen importlib")
+
+
+def _interruptible(frame: FrameType) -> bool:
+    """Anything but the engine and the import system may be interrupted mid-way."""
+    return not frame.f_code.co_filename.startswith(_OWN_CODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +135,13 @@ class Transaction:
         for node in (*self.order, *self.removed):
             self._take_out(node)
         try:
-            i = 0
-            while i < len(self.order):
-                node = self.order[i]
-                i += 1
-                if node.name not in sys.modules:
-                    import_untracked(node.name)
+            with execution_deadline(self.engine.execution_timeout, _interruptible):
+                i = 0
+                while i < len(self.order):
+                    node = self.order[i]
+                    i += 1
+                    if node.name not in sys.modules:
+                        import_untracked(node.name)
             if self.restart:
                 self._rollback(modules_before)
                 return Outcome(restart=tuple(self.restart))

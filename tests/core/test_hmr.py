@@ -466,3 +466,30 @@ def test_a_renamed_module_in_one_batch(make_project: MakeProject) -> None:
     assert "helpers" not in sys.modules
     assert sys.modules["api"].double is sys.modules["tools"].double
     assert sorted(row["path"] for row in hmr.dump()) == ["api.py", "tools.py"]
+
+
+@pytest.mark.parametrize(
+    "endless",
+    [
+        "while True:\n    pass\n",
+        "import time\nwhile True:\n    time.sleep(0.05)\n",
+        "while True:\n    try:\n        sum(range(1000))\n    except Exception:\n        pass\n",
+        # A bare `except:` swallows an interruption; the next one lands outside it.
+        "while True:\n    try:\n        sum(range(1000))\n    except:\n        pass\n    n = sum(range(1000))\n",
+    ],
+)
+def test_an_endless_loop_at_import_rolls_back_at_the_deadline(make_project: MakeProject, endless: str) -> None:
+    project = make_project({"core.py": "X = 1\n", "api.py": "from core import X\n"}, execution_timeout=0.3)
+    project.load("api")
+    before = sys.modules["core"]
+
+    result = project.change("core.py", "X = 2\n" + endless)
+
+    assert not result.committed
+    (error,) = result.errors
+    assert error.path == project.path("core.py")
+    assert error.line in range(2, 8)
+    assert "ExecutionTimeout: module execution ran for more than 0.3 s" in error.message
+    assert sys.modules["core"] is before and sys.modules["api"].X == 1
+    assert project.change("core.py", "X = 3\n").ok  # the engine is intact: the next save applies
+    assert sys.modules["api"].X == 3
