@@ -50,6 +50,8 @@ class Engine:
         # Paths are compared as strings (no syscalls on the import path): the resolved root
         # and the root as given both count, so a symlinked checkout works either way.
         self._root_prefixes = tuple({str(self.root) + os.sep, os.path.abspath(root) + os.sep})
+        self._bytecode_folder = os.path.join(self.root, ".hotbed", "bytecode", "")
+        self._bytecode_suffix = f".{sys.implementation.cache_tag}.pyc"
         self.boundaries = GlobSet(boundaries)
         self.restart = GlobSet(restart)
         self.graph = ModuleGraph()
@@ -107,15 +109,15 @@ class Engine:
             rel = self._under_root(path)
             known = (
                 rel is not None
-                and not os.path.abspath(path).startswith(self._excluded_prefixes)
                 and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
+                and not os.path.abspath(path).startswith(self._excluded_prefixes)
             )
             self._project_files[path] = known
         return known
 
     def bytecode_cache_path(self, path: str) -> str:
         rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
-        return os.path.join(self.root, ".hotbed", "bytecode", f"{rel}.{sys.implementation.cache_tag}.pyc")
+        return f"{self._bytecode_folder}{rel}{self._bytecode_suffix}"
 
     def relative(self, path: str) -> str:
         rel = self._under_root(path)
@@ -287,7 +289,8 @@ class Engine:
         transaction = Transaction(self, plan, removed)
         self.transaction = transaction
         try:
-            outcome = transaction.run()
+            with self.tracker.staging():
+                outcome = transaction.run()
         finally:
             self.transaction = None
         logger.debug("reload of %d modules: %s", len(plan), outcome)

@@ -5,15 +5,15 @@ Three hooks, installed together and removed together:
   module executes (top-level or inside a function, absolute or relative, cached or not);
 - `importlib.import_module` is wrapped for imports with computed names;
 - a meta-path finder, just before `PathFinder`, gives project modules `ProjectLoader`,
-  which reports executions, serves a reload transaction's precompiled code, and keeps
-  its own bytecode cache keyed on nanosecond mtimes so a stale `.pyc` is never run.
+  which reports executions and keeps its own bytecode cache keyed on nanosecond mtimes
+  so a stale `.pyc` is never run; another, first on the path while a reload runs,
+  serves the reload transaction's precompiled code.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import functools
 import importlib
 import importlib.machinery
 import importlib.util
@@ -21,13 +21,12 @@ import marshal
 import os
 import struct
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hotbed.engine import Engine
-    from hotbed.graph import Node
 
 __all__ = ["ImportTracker", "ProjectLoader", "file_hash", "import_untracked"]
 
@@ -40,11 +39,9 @@ def file_hash(data: bytes) -> bytes:
     return importlib.util.source_hash(data)
 
 
-# `__cached__` of re-executed modules: computing it is a surprising share of a reload.
-_cache_path = functools.lru_cache(maxsize=4096)(importlib.util.cache_from_source)
-
 # Bytecode cache header: magic number, source mtime in nanoseconds, source size, source digest.
 _HEADER = struct.Struct("<4sQQ8s")
+_MAGIC = importlib.util.MAGIC_NUMBER
 
 
 class ProjectLoader(importlib.machinery.SourceFileLoader):
@@ -76,7 +73,7 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
             data = b""
         if len(data) > _HEADER.size:
             magic, mtime_ns, size, digest = _HEADER.unpack_from(data)
-            if magic == importlib.util.MAGIC_NUMBER and mtime_ns == st.st_mtime_ns and size == st.st_size:
+            if magic == _MAGIC and mtime_ns == st.st_mtime_ns and size == st.st_size:
                 code = marshal.loads(memoryview(data)[_HEADER.size :])
                 if isinstance(code, CodeType):
                     self.digest = digest
@@ -85,7 +82,7 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
         self.digest = file_hash(source)
         code = self.source_to_code(source, self.path)
         if not sys.dont_write_bytecode:
-            header = _HEADER.pack(importlib.util.MAGIC_NUMBER, st.st_mtime_ns, st.st_size, self.digest)
+            header = _HEADER.pack(_MAGIC, st.st_mtime_ns, st.st_size, self.digest)
             with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
                 self.set_data(cache, header + marshal.dumps(code))
         return code
@@ -103,6 +100,39 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
         engine.after_exec(node, ok=True)
 
 
+class _StagedFinder:
+    """First on `sys.meta_path` during a reload: hands out the transaction's compiled modules.
+
+    Being first spares every re-executed module a walk past the other finders; it is on
+    the path only while a reload runs, so plain imports never pay for it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        engine = self._engine
+        if engine.transaction is None:
+            return None
+        staged = engine.staged_code(fullname)
+        if staged is None:
+            return None
+        file, code, is_package = staged
+        spec = importlib.machinery.ModuleSpec(
+            fullname, ProjectLoader(engine, fullname, file, code), origin=file, is_package=is_package
+        )
+        spec.has_location = True
+        spec.cached = engine.bytecode_cache_path(file)
+        if is_package:
+            spec.submodule_search_locations = [os.path.dirname(file)]
+        return spec
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
 class _ProjectFinder:
     """Finds modules like `PathFinder` does, then swaps in `ProjectLoader` for project files."""
 
@@ -113,20 +143,11 @@ class _ProjectFinder:
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         engine = self._engine
-        staged = engine.staged_code(fullname)
-        if staged is not None:
-            file, code, is_package = staged
-            staged_spec = importlib.machinery.ModuleSpec(
-                fullname, ProjectLoader(engine, fullname, file, code), origin=file, is_package=is_package
-            )
-            staged_spec.has_location = True
-            staged_spec.cached = _cache_path(file)
-            if is_package:
-                staged_spec.submodule_search_locations = [os.path.dirname(file)]
-            return staged_spec
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.origin and spec.origin.endswith(".py") and engine.is_project_file(spec.origin):
             spec.loader = ProjectLoader(engine, fullname, spec.origin)
+            # `__cached__` names hotbed's cache, where the bytecode really is; also far cheaper to compute.
+            spec.cached = engine.bytecode_cache_path(spec.origin)
         return spec
 
     def invalidate_caches(self) -> None:
@@ -147,6 +168,7 @@ class ImportTracker:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._finder = _ProjectFinder(engine)
+        self._staged_finder = _StagedFinder(engine)
         self.installed = False
 
     def install(self) -> None:
@@ -156,14 +178,9 @@ class ImportTracker:
         by_name = engine.graph.by_name
         executing = engine.executing
         record = engine.record_import
-        resolve_name = importlib.util.resolve_name
 
-        def link(importer: Node, imported: Node | None, static: bool) -> None:
-            if imported is not None and imported is not importer:
-                (importer.static_deps if static else importer.runtime_deps).add(imported)
-                imported.dependents.add(importer)
-
-        # Runs for every import statement in the process, so it stays flat and cheap.
+        # Runs for every import statement in the process, so it stays flat and cheap: no
+        # helper calls on the common paths, `importlib.util.resolve_name` done inline.
         def tracking_import(
             name: str,
             globals: Mapping[str, Any] | None = None,
@@ -182,25 +199,35 @@ class ImportTracker:
                         imported.external = True
                 return module
             if level:
-                try:
-                    name = resolve_name("." * level + name, _package_of(globals))
-                except (ImportError, ValueError):
-                    return module
-            static = importer.name in executing
+                package = globals.get("__package__") or _package_of(globals)
+                if level > 1:
+                    bits = package.rsplit(".", level - 1)
+                    if len(bits) < level:
+                        return module  # beyond the top-level package: the import above has raised
+                    package = bits[0]
+                name = f"{package}.{name}" if name else package
+            deps = importer.static_deps if importer.name in executing else importer.runtime_deps
             if fromlist:
                 binds_package = False
                 for item in fromlist:
                     submodule = by_name.get(f"{name}.{item}") if item != "*" else None
                     if submodule is None:
                         binds_package = True
-                    else:
-                        link(importer, submodule, static)
+                    elif submodule is not importer:
+                        deps.add(submodule)
+                        submodule.dependents.add(importer)
                 if binds_package:
-                    link(importer, by_name.get(name), static)
+                    imported = by_name.get(name)
+                    if imported is not None and imported is not importer:
+                        deps.add(imported)
+                        imported.dependents.add(importer)
             else:
                 # `import a.b.c` binds `a` and reaches `c` through `a.b`: it depends on all three.
                 while True:
-                    link(importer, by_name.get(name), static)
+                    imported = by_name.get(name)
+                    if imported is not None and imported is not importer:
+                        deps.add(imported)
+                        imported.dependents.add(importer)
                     name, dot, _ = name.rpartition(".")
                     if not dot:
                         break
@@ -224,9 +251,20 @@ class ImportTracker:
             return
         builtins.__import__ = _original_import
         importlib.import_module = _original_import_module
-        if self._finder in sys.meta_path:
-            sys.meta_path.remove(self._finder)
+        for finder in (self._staged_finder, self._finder):
+            if finder in sys.meta_path:
+                sys.meta_path.remove(finder)
         self.installed = False
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[None]:
+        """Serve a transaction's compiled modules ahead of every other finder."""
+        sys.meta_path.insert(0, self._staged_finder)
+        try:
+            yield
+        finally:
+            if self._staged_finder in sys.meta_path:
+                sys.meta_path.remove(self._staged_finder)
 
 
 def import_untracked(name: str) -> ModuleType:

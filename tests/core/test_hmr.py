@@ -367,6 +367,7 @@ def test_stale_bytecode_is_never_used(project: Project, monkeypatch: pytest.Monk
     assert project.load("quick").X == 1
     cache = project.engine.bytecode_cache_path(str(path))
     assert os.path.exists(cache)
+    assert sys.modules["quick"].__cached__ == cache
     stat = path.stat()
     del sys.modules["quick"]
     path.write_text("X = 2\n")  # same size, and within the same whole second
@@ -375,6 +376,8 @@ def test_stale_bytecode_is_never_used(project: Project, monkeypatch: pytest.Monk
 
     del sys.modules["quick"]
     assert project.load("quick").X == 2, "a fresh cache entry is used as is"
+    assert project.change("quick.py", "X = 3\n").ok
+    assert sys.modules["quick"].__cached__ == cache, "a reloaded module names the same cache"
     assert not (project.root / "__pycache__").exists(), "Python's own cache is left to plain runs"
 
 
