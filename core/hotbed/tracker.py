@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import marshal
@@ -100,23 +101,25 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
         engine.after_exec(node, ok=True)
 
 
-class _StagedFinder:
+class _Finder(importlib.abc.MetaPathFinder):
+    """A meta-path finder working for `engine`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+
+class _StagedFinder(_Finder):
     """First on `sys.meta_path` during a reload: hands out the transaction's compiled modules.
 
     Being first spares every re-executed module a walk past the other finders; it is on
     the path only while a reload runs, so plain imports never pay for it.
     """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         engine = self._engine
-        if engine.transaction is None:
-            return None
-        staged = engine.staged_code(fullname)
+        staged = engine.staged_code(fullname) if engine.transaction is not None else None
         if staged is None:
             return None
         file, code, is_package = staged
@@ -129,15 +132,9 @@ class _StagedFinder:
             spec.submodule_search_locations = [os.path.dirname(file)]
         return spec
 
-    def invalidate_caches(self) -> None:
-        pass
 
-
-class _ProjectFinder:
+class _ProjectFinder(_Finder):
     """Finds modules like `PathFinder` does, then swaps in `ProjectLoader` for project files."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
@@ -149,9 +146,6 @@ class _ProjectFinder:
             # `__cached__` names hotbed's cache, where the bytecode really is; also far cheaper to compute.
             spec.cached = engine.bytecode_cache_path(spec.origin)
         return spec
-
-    def invalidate_caches(self) -> None:
-        pass
 
 
 def _package_of(globals: Mapping[str, Any]) -> str:
