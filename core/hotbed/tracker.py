@@ -15,7 +15,6 @@ from __future__ import annotations
 import builtins
 import contextlib
 import importlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import marshal
@@ -101,11 +100,14 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
         engine.after_exec(node, ok=True)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
-    """A meta-path finder working for `engine`."""
+class _Finder:
+    """A meta-path finder working for `engine` (not `importlib.abc`'s: importing it costs more)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    def invalidate_caches(self) -> None:
+        pass
 
 
 class _StagedFinder(_Finder):
