@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from hotbed.entity import EntityDiagnostic
 from hotbed.types import Change, ReloadResult
+
+if TYPE_CHECKING:  # the entity schema is a costly import, and plain apps never need it
+    from hotbed.entity import EntityDiagnostic
 
 __all__ = ["SyncReport"]
 
