@@ -35,7 +35,7 @@ from hotbed.globs import GlobSet
 from hotbed.protocol import DumpNode, Report, State, Status, report_from_sync
 from hotbed.report import SyncReport
 from hotbed.types import Change, ReloadResult
-from hotbed.watcher import SourceFilter, watch_changes
+from hotbed.watcher import Checksums, SourceFilter, watch_changes
 from hotbed.worker import GRACEFUL_SHUTDOWN, WorkerSpec
 from hotbed.worker_process import WorkerGone, WorkerProcess, describe_exit
 
@@ -73,6 +73,7 @@ class Supervisor:
         self.watch = watch
         self.console = console or Console(soft_wrap=True, highlight=False)
         self.restart_globs = GlobSet(restart)
+        self._seen = Checksums()  # file contents as last seen by the watcher or the editor
         self.current: WorkerProcess | None = None
         self._workers: set[WorkerProcess] = set()
         self._crashes = 0  # quick crashes in a row
@@ -118,7 +119,9 @@ class Supervisor:
             watching.result()  # the watcher failed to start: raise its error
 
     async def _watch(self, ready: asyncio.Event) -> None:
-        async for changes in watch_changes(self.spec.project_root, self.restart_globs, self._stopping, ready=ready):
+        async for changes in watch_changes(
+            self.spec.project_root, self.restart_globs, self._stopping, ready=ready, checksums=self._seen
+        ):
             if not self._stopping.is_set():
                 self.queue.submit(changes)
 
@@ -139,6 +142,8 @@ class Supervisor:
 
     async def sync(self, changes: Sequence[Change]) -> Report:
         """Apply `changes` as a batch; no changes means every project source (a full sync)."""
+        for change in changes:
+            self._seen.note(change)  # the watcher will see this save too: it is not news then
         batch = list(changes) or self._project_sources()
         report = await self.queue.submit(batch) if batch else SyncReport()
         return report_from_sync(report, self.spec.project_root, pid=self.current.pid if self.current else 0)
@@ -172,9 +177,10 @@ class Supervisor:
     async def _apply(self, batch: tuple[Change, ...]) -> SyncReport:
         async with self._lock:
             before = self._status
-            self._set_status("syncing", f"applying {len(batch)} change{'s' * (len(batch) != 1)}", before.report)
+            syncing = f"applying {len(batch)} change{'s' * (len(batch) != 1)}"
             worker = self.current
             if worker is None or self._restart_pending:
+                self._set_status("syncing", syncing, before.report)
                 unapplied = ReloadResult(changed=tuple(c.path for c in batch), root=self.spec.project_root)
                 if worker is None:
                     self.console.print("[cyan]↻ change detected: starting the worker again[/]")
@@ -184,7 +190,9 @@ class Supervisor:
                     await self._replace("a change arrived after a failed restart")
                 return SyncReport(changes=batch, reload=unapplied)
             try:
-                report = await worker.apply(batch)
+                pending = worker.submit(batch)  # first: the status notification can wait, the save cannot
+                self._set_status("syncing", syncing, before.report)
+                report = await pending
             except WorkerGone:
                 return SyncReport(changes=batch, reload=ReloadResult(root=self.spec.project_root))  # it recovers
             print_report(report, self.console)

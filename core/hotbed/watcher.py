@@ -64,6 +64,7 @@ class Checksums:
 
     def __init__(self) -> None:
         self._seen: dict[str, bytes] = {}
+        self._gone: set[str] = set()  # deletions already reported
 
     def seed(self, paths: Iterable[str]) -> None:
         for path in paths:
@@ -79,15 +80,29 @@ class Checksums:
         digest = _digest(path)
         known = self._seen.get(path)
         if digest is None:
-            if known is None and FsChange.deleted not in raw:
-                return None  # created and removed within one burst: nothing happened
+            if path in self._gone or (known is None and FsChange.deleted not in raw):
+                return None  # reported already, or created and removed within one burst
             self._seen.pop(path, None)
+            self._gone.add(path)
             return Change(path, "unlink")
+        self._gone.discard(path)
         if digest == known:
             return None
         self._seen[path] = digest
         event: ChangeEvent = "add" if known is None and FsChange.added in raw else "change"
         return Change(path, event)
+
+    def note(self, change: Change) -> None:
+        """Take in a change that reached the dev server another way (from the editor), so the
+        watcher's own event for the same save is not a second change."""
+        self.update(change.path, _RAW[change.event])
+
+
+_RAW: dict[ChangeEvent, set[FsChange]] = {
+    "add": {FsChange.added},
+    "change": {FsChange.modified},
+    "unlink": {FsChange.deleted},
+}
 
 
 def _walk(root: str, source_filter: SourceFilter) -> Iterable[str]:
@@ -106,6 +121,7 @@ async def watch_changes(
     stop_event: asyncio.Event,
     *,
     ready: asyncio.Event | None = None,
+    checksums: Checksums | None = None,
     step: int = STEP_MS,
     debounce: int = DEBOUNCE_MS,
 ) -> AsyncIterator[list[Change]]:
@@ -116,6 +132,8 @@ async def watch_changes(
         restart: restart globs; those files are watched although they are not modules.
         stop_event: set it to end the iteration.
         ready: set once the watch is in place (no event after that is missed).
+        checksums: the content last seen per file, shared with whoever else feeds the
+            dev server changes (see `Checksums.note`); a new one by default.
         step: milliseconds to wait for another event before yielding a burst.
         debounce: the longest a burst is held, in milliseconds.
 
@@ -124,7 +142,7 @@ async def watch_changes(
     """
     root = str(Path(root).resolve())
     source_filter = SourceFilter(root, restart)
-    checksums = Checksums()
+    checksums = Checksums() if checksums is None else checksums
     checksums.seed(await asyncio.to_thread(lambda: list(_walk(root, source_filter))))
     logger.debug("watching %s (%d files)", root, len(checksums))
     if ready is not None:

@@ -105,19 +105,19 @@ class WorkerProcess:
         self.exited.set_result(self.process.exitcode)
         self._on_exit(self)
 
-    async def apply(self, changes: tuple[Change, ...]) -> SyncReport:
-        """Have the worker apply `changes`; raises WorkerGone if it dies first."""
+    def submit(self, changes: tuple[Change, ...]) -> asyncio.Future[SyncReport]:
+        """Send `changes` to the worker now; the future fails with WorkerGone if it dies first."""
         assert self._pending is None, "one batch at a time"
         if not self.alive:
             raise WorkerGone(f"worker {self.pid} has exited")
-        self._pending = self._loop.create_future()
         try:
             self._conn.send(ApplyBatch(changes))
-            return await self._pending
         except OSError as exc:
             raise WorkerGone(f"worker {self.pid} is not listening: {exc}") from exc
-        finally:
-            self._pending = None
+        pending: asyncio.Future[SyncReport] = self._loop.create_future()
+        self._pending = pending
+        pending.add_done_callback(lambda _: setattr(self, "_pending", None))
+        return pending
 
     async def dump(self) -> tuple[DumpNode, ...]:
         """The worker's module graph; raises WorkerGone if it dies first."""

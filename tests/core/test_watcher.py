@@ -34,6 +34,7 @@ def test_checksums_report_only_real_changes(tmp_path: Path) -> None:
     assert checksums.update(str(path), {FsChange.modified}) is None
     path.unlink()
     assert checksums.update(str(path), {FsChange.deleted}) == Change(str(path), "unlink")
+    assert checksums.update(str(path), {FsChange.deleted}) is None, "reported once"
 
     new = tmp_path / "new.py"
     new.write_text("y = 1\n")
@@ -43,13 +44,13 @@ def test_checksums_report_only_real_changes(tmp_path: Path) -> None:
 
 
 @asynccontextmanager
-async def watching(root: Path) -> AsyncIterator[asyncio.Queue[list[Change]]]:
+async def watching(root: Path, checksums: Checksums | None = None) -> AsyncIterator[asyncio.Queue[list[Change]]]:
     batches: asyncio.Queue[list[Change]] = asyncio.Queue()
     stop = asyncio.Event()
     ready = asyncio.Event()
 
     async def run() -> None:
-        async for changes in watch_changes(root, RESTART, stop, ready=ready, debounce=200):
+        async for changes in watch_changes(root, RESTART, stop, ready=ready, checksums=checksums, debounce=200):
             await batches.put(changes)
 
     task = asyncio.create_task(run())
@@ -74,6 +75,19 @@ async def test_a_burst_of_saves_is_one_batch_and_identical_saves_are_dropped(tmp
             Change(str(tmp_path.resolve() / ".env"), "add"),
             Change(str(tmp_path.resolve() / "b.py"), "change"),
         ]
+
+
+async def test_a_save_the_editor_reported_first_is_not_a_second_change(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    (root / "a.py").write_text("a = 1\n")
+    checksums = Checksums()
+    async with watching(root, checksums) as batches:
+        (root / "a.py").write_text("a = 2\n")
+        checksums.note(Change(str(root / "a.py")))  # the language server's sync, ahead of the watcher
+        (root / "b.py").write_text("b = 1\n")
+        (root / "a.py").unlink()
+        checksums.note(Change(str(root / "a.py"), "unlink"))
+        assert await asyncio.wait_for(batches.get(), 10) == [Change(str(root / "b.py"), "add")]
 
 
 async def test_a_save_by_rename_is_a_change(tmp_path: Path) -> None:
