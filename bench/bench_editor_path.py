@@ -57,7 +57,13 @@ class Editor:
         uri = from_fs_path(str(path))
         assert uri is not None
         params = lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri))
-        self.loop.call_soon_threadsafe(self.client.text_document_did_save, params)
+
+        async def send() -> None:
+            self.client.text_document_did_save(params)
+
+        # Return once the notification is in the server's stdin, as an editor's save is: a
+        # fire-and-forget hand-off would leave it racing the polling thread for the GIL.
+        asyncio.run_coroutine_threadsafe(send(), self.loop).result(TIMEOUT)
 
     def stop(self) -> None:
         async def shutdown() -> None:

@@ -28,6 +28,7 @@ from hotbed_lsp.boundary_imports import boundary_imports
 from hotbed_lsp.diagnostics import BOUNDARY_IMPORT, ENTITY_ERROR, RESTART_CODES, SOURCE, Diagnostics, diagnostic
 from hotbed_lsp.entity_lint import entity_files, lint_entities
 from hotbed_lsp.hovers import ModuleGraph
+from hotbed_lsp.stdio import serve_stdio
 from hotbed_lsp.workspace import ProjectLayout
 
 __all__ = ["COMMANDS", "PROGRESS_AFTER", "HotbedLanguageServer", "server", "start_server"]
@@ -350,4 +351,4 @@ async def dump_command(ls: HotbedLanguageServer, *args: Any) -> list[dict[str, A
 def start_server() -> None:
     """Serve the editor over stdio until it exits."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s hotbed_lsp: %(message)s")
-    server.start_io()
+    serve_stdio(server)
