@@ -29,11 +29,21 @@ def hot_disabled() -> bool:
     return os.environ.get("HOT", "").strip().lower() in {"no", "0", "false", "off"}
 
 
+def _timeout_from_env() -> float:
+    raw = os.environ.get("HOTBED_EXECUTION_TIMEOUT", "").strip()
+    try:
+        return float(raw) if raw else _engine.EXECUTION_TIMEOUT
+    except ValueError:
+        default = _engine.EXECUTION_TIMEOUT
+        logger.warning("HOTBED_EXECUTION_TIMEOUT=%r is not a number of seconds; using %g", raw, default)
+        return _engine.EXECUTION_TIMEOUT
+
+
 def init(
     root_directory: str | os.PathLike[str],
     boundaries: Sequence[str] | None = None,
     restart: Sequence[str] | None = None,
-    execution_timeout: float | None = _engine.EXECUTION_TIMEOUT,
+    execution_timeout: float | None = None,
 ) -> Engine | None:
     """Install import tracking for the project at `root_directory`.
 
@@ -44,7 +54,8 @@ def init(
         restart: globs of files whose change needs a restart; default `.env`,
             `pyproject.toml`, `hotbed.toml`.
         execution_timeout: seconds a reload may spend executing modules; past it (an
-            endless loop at import) the reload rolls back. None for no limit.
+            endless loop at import) the reload rolls back. Default `HOTBED_EXECUTION_TIMEOUT`
+            from the environment, else 30; 0 for no limit.
 
     Returns:
         The engine, or None when `HOT=no`. A second call returns the running engine.
@@ -61,7 +72,7 @@ def init(
         DEFAULT_BOUNDARIES if boundaries is None else boundaries,
         DEFAULT_RESTART if restart is None else restart,
     )
-    engine.execution_timeout = execution_timeout
+    engine.execution_timeout = (execution_timeout if execution_timeout is not None else _timeout_from_env()) or None
     engine.start()
     return engine
 

@@ -496,3 +496,14 @@ def test_an_endless_loop_at_import_rolls_back_at_the_deadline(make_project: Make
     assert sys.modules["core"] is before and sys.modules["api"].X == 1
     assert project.change("core.py", "X = 3\n").ok  # the engine is intact: the next save applies
     assert sys.modules["api"].X == 3
+
+
+@pytest.mark.parametrize(("env", "expected"), [(None, 30.0), ("2.5", 2.5), ("0", None), ("soon", 30.0)])
+def test_the_execution_deadline_comes_from_the_environment(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, env: str | None, expected: float | None
+) -> None:
+    if env is None:
+        monkeypatch.delenv("HOTBED_EXECUTION_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("HOTBED_EXECUTION_TIMEOUT", env)
+    assert make_project({}).engine.execution_timeout == expected

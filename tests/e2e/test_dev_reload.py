@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.e2e.conftest import TIMEOUT, DevServer, wait_until
@@ -110,6 +111,20 @@ def test_exception_at_import_rolls_back_and_keeps_serving(server: DevServer) -> 
     assert server.get("/version")["version"] == 1
 
     server.edit("app/plugin_alpha.py", 'raise RuntimeError("broken plugin")', 'GREETING = "fixed"')
+    after = server.wait_json("/plugin", lambda body: body["greeting"] == "fixed")
+    assert after["pid"] == server.first_pid
+
+
+def test_an_endless_loop_at_import_is_stopped_and_the_old_code_keeps_serving(
+    start_server: Callable[..., DevServer],
+) -> None:
+    server = start_server(HOTBED_EXECUTION_TIMEOUT="1")
+    server.edit("app/plugin_alpha.py", 'GREETING = "hello from alpha 1"', "while True:\n    pass")
+    server.output.wait_for(r"rolled back: worker \d+ keeps serving")
+    assert "ExecutionTimeout: module execution ran for more than 1 s" in server.output.text
+    assert server.get("/plugin")["greeting"] == "hello from alpha 1"
+
+    server.edit("app/plugin_alpha.py", "while True:\n    pass", 'GREETING = "fixed"')
     after = server.wait_json("/plugin", lambda body: body["greeting"] == "fixed")
     assert after["pid"] == server.first_pid
 
