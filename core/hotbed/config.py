@@ -60,6 +60,7 @@ class ProjectConfig:
     boundaries: tuple[str, ...] = ("./src/**/*.py",)
     restart: tuple[str, ...] = _DEFAULT_RESTART
     config_file: Path | None = None
+    explicit: frozenset[str] = frozenset()  # the settings the file, the environment or an argument gave
 
     @property
     def state_dir(self) -> Path:
@@ -158,8 +159,9 @@ def load_config(
         if key in settings:
             settings[key] = tuple(settings[key])
     _check(settings)
+    explicit = frozenset(settings)
     source_root = str(settings.get("source_root", "src")).strip("/") or "."
     settings.setdefault("entities", f"{source_root}/**/*.entity.json" if source_root != "." else "**/*.entity.json")
     settings.setdefault("boundaries", (f"./{source_root}/**/*.py",) if source_root != "." else ("**/*.py",))
     settings["source_root"] = source_root
-    return ProjectConfig(root=root, config_file=config_file, **settings)
+    return ProjectConfig(root=root, config_file=config_file, explicit=explicit, **settings)

@@ -20,7 +20,7 @@ from rich.console import Console
 
 from hotbed import hmr
 from hotbed.config import load_config
-from hotbed.engine import DEFAULT_RESTART
+from hotbed.engine import DEFAULT_BOUNDARIES
 from hotbed.exceptions import ConfigError
 from hotbed.supervisor import Supervisor
 from hotbed.worker import WorkerSpec
@@ -55,7 +55,12 @@ def resolve_target(target: str | None, cwd: str | os.PathLike[str] | None = None
                 " or run `hotbed new NAME` to start an entity project"
             )
         return WorkerSpec(
-            module="", attribute="", import_root=str(config.source_path), project_root=str(config.root), kind="project"
+            module="",
+            attribute="",
+            import_root=str(config.source_path),
+            project_root=str(config.root),
+            kind="project",
+            restart=config.restart,
         )
     if target.endswith(".py") or os.sep in target or "/" in target:
         path = (here / target).resolve()
@@ -68,13 +73,28 @@ def resolve_target(target: str | None, cwd: str | os.PathLike[str] | None = None
             folder = folder.parent
         if parts[-1] == "__init__":
             parts.pop()
-        return WorkerSpec(module=".".join(parts), attribute="app", import_root=str(folder), project_root=str(folder))
+        return _module_app(".".join(parts), "app", folder)
     module, _, attribute = target.partition(":")
     if not module or not all(p.isidentifier() for p in module.split(".")) or not (attribute or "app").isidentifier():
         raise ConfigError(f"{target!r} is not a target: {_FORMS}")
     if _module_file(here, module) is None:
         raise ConfigError(f"cannot find module {module!r} in {here}: {_FORMS}")
-    return WorkerSpec(module=module, attribute=attribute or "app", import_root=str(here), project_root=str(here))
+    return _module_app(module, attribute or "app", here)
+
+
+def _module_app(module: str, attribute: str, root: Path) -> WorkerSpec:
+    """A `module:app` app imported from `root`, with the boundaries and restart globs its
+    configuration sets, if any; otherwise every module of the folder is a boundary."""
+    config = load_config(root)
+    boundaries = config.boundaries if "boundaries" in config.explicit else DEFAULT_BOUNDARIES
+    return WorkerSpec(
+        module=module,
+        attribute=attribute,
+        import_root=str(root),
+        project_root=str(root),
+        boundaries=boundaries,
+        restart=config.restart,
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -144,7 +164,6 @@ def run_dev_server(
         mode = "hot reload on" if hot and watch else "hot reload off (HOT=no)" if not hot else "not watching files"
         console.print(f"[bold]hotbed dev[/] serving [cyan]{spec.target}[/] on [bold]{_url(sock)}[/] [dim]({mode})[/]")
         console.print(f"[dim]project root: {spec.project_root} · Ctrl-C to stop[/]")
-        restart = load_config(spec.project_root).restart if spec.kind == "project" else DEFAULT_RESTART
-        return Supervisor(spec, sock, watch=watch and hot, console=console, restart=restart).run()
+        return Supervisor(spec, sock, watch=watch and hot, console=console, restart=spec.restart).run()
     finally:
         sock.close()

@@ -26,6 +26,7 @@ from rich.console import Console
 from starlette.types import ASGIApp
 
 from hotbed import hmr
+from hotbed.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
 from hotbed.exceptions import ConfigError
 from hotbed.handover import HandoverProtocol
 from hotbed.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
@@ -54,6 +55,8 @@ class WorkerSpec:
     log_level: str = "info"
     hot: bool = True
     kind: Literal["app", "project"] = "app"  # a `module:app` app, or an entity project served by hotbed
+    boundaries: tuple[str, ...] = DEFAULT_BOUNDARIES  # a `module:app` app's; a project reads its configuration
+    restart: tuple[str, ...] = DEFAULT_RESTART
 
     @property
     def target(self) -> str:
@@ -90,7 +93,7 @@ class PlainApp:
         if spec.import_root not in sys.path:
             sys.path.insert(0, spec.import_root)
         if spec.hot:
-            hmr.init(spec.project_root)
+            hmr.init(spec.project_root, boundaries=spec.boundaries, restart=spec.restart)
         importlib.import_module(spec.module)
         self.asgi: ASGIApp = AppProxy(spec.module, spec.attribute)
 

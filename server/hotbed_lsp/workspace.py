@@ -1,9 +1,10 @@
 """The project the language server serves: its root, and which files matter to hotbed.
 
 The same settings the dev server uses: an entity project (a `hotbed.toml` or
-`[tool.hotbed]`) has its configured boundaries, entity glob and source root; a plain
-`hotbed dev module:app` project has the engine's defaults (every module a boundary,
-imported from the project folder).
+`[tool.hotbed]`, and entity files) has its configured boundaries, entity glob and source
+root; a plain `hotbed dev module:app` project has the boundaries and restart globs its
+settings give, if any, else the engine's defaults (every module a boundary, imported
+from the project folder).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class ProjectLayout:
             return cls(
                 folder, GlobSet(DEFAULT_BOUNDARIES), GlobSet(DEFAULT_RESTART), GlobSet(["**/*.entity.json"]), (folder,)
             )
+        if not any(folder.glob(config.entities)):
+            # Settings but no entity: served as `hotbed dev module:app`, whose default boundaries differ.
+            boundaries = config.boundaries if "boundaries" in config.explicit else DEFAULT_BOUNDARIES
+            return cls(folder, GlobSet(boundaries), GlobSet(config.restart), GlobSet([config.entities]), (folder,))
         source = config.source_path.resolve()
         return cls(
             folder,

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from hotbed.devserver import bind_socket, is_loopback, resolve_target
+from hotbed.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
 from hotbed.exceptions import ConfigError
 
 
@@ -41,6 +42,24 @@ def test_plain_file_is_imported_from_its_folder(tmp_path: Path) -> None:
     (tmp_path / "server.py").write_text("app = None\n")
     spec = resolve_target("server.py", tmp_path)
     assert (spec.module, spec.import_root) == ("server", str(tmp_path.resolve()))
+
+
+def test_a_module_app_takes_boundaries_and_restart_globs_from_its_settings(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text("app = None\n")
+    spec = resolve_target("main:app", tmp_path)
+    assert (spec.boundaries, spec.restart) == (DEFAULT_BOUNDARIES, DEFAULT_RESTART)
+
+    (tmp_path / "hotbed.toml").write_text('restart = [".env", "config/*.yaml"]\n')
+    spec = resolve_target("main:app", tmp_path)
+    assert (spec.boundaries, spec.restart) == (DEFAULT_BOUNDARIES, (".env", "config/*.yaml"))
+    assert spec.kind == "app", "settings alone do not make an entity project of a `module:app` target"
+
+    (tmp_path / "hotbed.toml").write_text('boundaries = ["./api/**/*.py"]\n')
+    assert resolve_target("main:app", tmp_path).boundaries == ("./api/**/*.py",)
+
+    (tmp_path / "hotbed.toml").write_text("boundaries = 3\n")
+    with pytest.raises(ConfigError, match="boundaries"):
+        resolve_target("main:app", tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -92,6 +93,25 @@ def test_a_retiring_worker_answers_a_connection_whose_request_arrives_after_the_
     head, _, body = response.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200"), response
     assert json.loads(body) == {"mode": "one", "pid": server.first_pid}
+
+
+def test_settings_give_a_module_app_its_boundaries_and_restart_globs(
+    project_copy: Path, start_server: Callable[..., DevServer]
+) -> None:
+    (project_copy / "hotbed.toml").write_text('boundaries = ["./app/**/*.py"]\nrestart = ["data/*.txt"]\n')
+    (project_copy / "data").mkdir()
+    (project_copy / "data" / "flags.txt").write_text("one\n")
+    server = start_server()
+
+    (project_copy / "data" / "flags.txt").write_text("two\n")
+    first = server.wait_json("/version", lambda body: body["pid"] != server.first_pid, across_restart=True)
+    assert "data/flags.txt" in server.output.text
+
+    # main.py is outside the boundaries: a change that reaches it needs a new worker.
+    server.edit("app/routes.py", "ROUTE_VERSION = 1", "ROUTE_VERSION = 2")
+    second = server.wait_json("/version", lambda body: body["version"] == 2, across_restart=True)
+    assert second["pid"] != first["pid"]
+    server.output.wait_for("non-boundary main.py")
 
 
 def test_restart_file_restarts_the_worker(server: DevServer) -> None:
