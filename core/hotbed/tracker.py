@@ -121,7 +121,7 @@ class _StagedFinder(_Finder):
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         engine = self._engine
-        staged = engine.staged_code(fullname) if engine.transaction is not None else None
+        staged = engine.staged_code(fullname)
         if staged is None:
             return None
         file, code, is_package = staged
