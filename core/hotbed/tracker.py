@@ -21,6 +21,7 @@ import marshal
 import os
 import struct
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hotbed.engine import Engine
 
-__all__ = ["ImportTracker", "ProjectLoader", "file_hash", "import_untracked"]
+__all__ = ["ImportTracker", "ProjectLoader", "file_hash", "import_untracked", "load_code"]
 
 _original_import = builtins.__import__
 _original_import_module = importlib.import_module
@@ -44,6 +45,65 @@ _HEADER = struct.Struct("<4sQQ8s")
 _MAGIC = importlib.util.MAGIC_NUMBER
 
 
+def _write_cache(path: str, data: bytes) -> None:
+    """Write through a temp file, as importlib does, so a concurrent reader never sees half."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(temp, "wb") as file:
+            file.write(data)
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+# A source modified this recently may be modified again within the file system's timestamp
+# granularity, keeping its mtime and size: its bytecode is not cached (git's "racy" rule).
+_RACY_NS = 2_000_000_000
+
+
+def load_code(engine: Engine, path: str, *, verify: bool = False) -> tuple[CodeType, bytes]:
+    """A project file's code and source digest, from hotbed's bytecode cache when it is fresh.
+
+    Python's `.pyc` header keeps whole seconds, so two saves within one second with the
+    same size can run stale bytecode; this cache, under `.hotbed/bytecode/`, keys on
+    nanoseconds and stores the source digest, so a fresh entry spares reading the source
+    at all. `verify` trusts the digest alone, never the mtime: a reload reads every
+    source anyway and must not run stale code whatever the clock did. Python's own
+    `__pycache__` is left alone for plain runs.
+    """
+    st = os.stat(path)  # before reading, so the cached mtime is never newer than the bytes
+    source = None
+    if verify:
+        with open(path, "rb") as file:
+            source = file.read()
+    cache = engine.bytecode_cache_path(path)
+    try:
+        with open(cache, "rb") as file:
+            data = file.read()
+    except OSError:
+        data = b""
+    if len(data) > _HEADER.size:
+        magic, mtime_ns, size, digest = _HEADER.unpack_from(data)
+        if magic == _MAGIC and (
+            digest == file_hash(source) if source is not None else mtime_ns == st.st_mtime_ns and size == st.st_size
+        ):
+            code = marshal.loads(memoryview(data)[_HEADER.size :])
+            if isinstance(code, CodeType):
+                return code, digest
+    if source is None:
+        with open(path, "rb") as file:
+            source = file.read()
+    digest = file_hash(source)
+    code = compile(source, path, "exec", dont_inherit=True)
+    if not sys.dont_write_bytecode and time.time_ns() - st.st_mtime_ns > _RACY_NS:
+        with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
+            _write_cache(cache, _HEADER.pack(_MAGIC, st.st_mtime_ns, st.st_size, digest) + marshal.dumps(code))
+    return code, digest
+
+
 class ProjectLoader(importlib.machinery.SourceFileLoader):
     """Loads a project module, caches its bytecode, reports its execution to the engine."""
 
@@ -54,37 +114,9 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
         self.digest: bytes | None = None
 
     def get_code(self, fullname: str) -> CodeType:
-        """Bytecode from hotbed's own cache under `.hotbed/bytecode/`.
-
-        Python's `.pyc` header keeps whole seconds, so two saves within one second with the
-        same size can run stale bytecode; this cache keys on nanoseconds. It also stores the
-        source digest, which the engine needs to tell a real change from a re-save, so
-        importing never reads the source when the cache is fresh. Python's own
-        `__pycache__` is left alone for plain runs.
-        """
         if self._code is not None:
             return self._code
-        st = os.stat(self.path)
-        cache = self._engine.bytecode_cache_path(self.path)
-        try:
-            with open(cache, "rb") as file:
-                data = file.read()
-        except OSError:
-            data = b""
-        if len(data) > _HEADER.size:
-            magic, mtime_ns, size, digest = _HEADER.unpack_from(data)
-            if magic == _MAGIC and mtime_ns == st.st_mtime_ns and size == st.st_size:
-                code = marshal.loads(memoryview(data)[_HEADER.size :])
-                if isinstance(code, CodeType):
-                    self.digest = digest
-                    return code
-        source = self.get_data(self.path)
-        self.digest = file_hash(source)
-        code = self.source_to_code(source, self.path)
-        if not sys.dont_write_bytecode:
-            header = _HEADER.pack(_MAGIC, st.st_mtime_ns, st.st_size, self.digest)
-            with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
-                self.set_data(cache, header + marshal.dumps(code))
+        code, self.digest = load_code(self._engine, self.path)
         return code
 
     def exec_module(self, module: ModuleType) -> None:

@@ -19,7 +19,7 @@ from types import CodeType, FrameType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from hotbed.graph import Node
-from hotbed.tracker import file_hash, import_untracked
+from hotbed.tracker import import_untracked, load_code
 from hotbed.types import ReloadError, RestartReason
 from hotbed.watchdog import execution_deadline
 
@@ -100,11 +100,9 @@ class Transaction:
     # -- the transaction ------------------------------------------------------------------
 
     def _compile(self, node: Node) -> None:
-        with open(node.path, "rb") as file:
-            source = file.read()
-        code = compile(source, node.path, "exec", dont_inherit=True)
+        # Importers whose source did not change come from the bytecode cache; changed files are compiled.
+        code, self.hashes[node] = load_code(self.engine, node.path, verify=True)
         self.code[node.name] = (node.path, code, node.path.endswith("__init__.py"))
-        self.hashes[node] = file_hash(source)
 
     def _take_out(self, node: Node) -> None:
         """Remove a module from sys.modules and from its parent, remembering both."""

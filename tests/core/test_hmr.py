@@ -361,17 +361,24 @@ def test_unchanged_content_does_nothing(make_project: MakeProject) -> None:
     assert sys.modules["same"] is same
 
 
+def _age(path: os.PathLike[str], seconds: int = 3600, plus_ns: int = 0) -> int:
+    """Date a file back, as a file nobody has touched for a while; returns the new mtime."""
+    mtime_ns = path.stat().st_mtime_ns - seconds * 1_000_000_000 + plus_ns  # type: ignore[attr-defined]
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+    return mtime_ns
+
+
 def test_stale_bytecode_is_never_used(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     path = project.write("quick.py", "X = 1\n")
+    mtime_ns = _age(path)
     assert project.load("quick").X == 1
     cache = project.engine.bytecode_cache_path(str(path))
     assert os.path.exists(cache)
     assert sys.modules["quick"].__cached__ == cache
-    stat = path.stat()
     del sys.modules["quick"]
     path.write_text("X = 2\n")  # same size, and within the same whole second
-    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))
+    os.utime(path, ns=(mtime_ns + 1000, mtime_ns + 1000))
     assert project.load("quick").X == 2
 
     del sys.modules["quick"]
@@ -379,6 +386,35 @@ def test_stale_bytecode_is_never_used(project: Project, monkeypatch: pytest.Monk
     assert project.change("quick.py", "X = 3\n").ok
     assert sys.modules["quick"].__cached__ == cache, "a reloaded module names the same cache"
     assert not (project.root / "__pycache__").exists(), "Python's own cache is left to plain runs"
+
+
+def test_a_source_saved_moments_ago_is_not_cached(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second save within the file system's timestamp tick can keep mtime and size alike."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    path = project.write("racy.py", "X = 1\n")
+    assert project.load("racy").X == 1
+    assert not os.path.exists(project.engine.bytecode_cache_path(str(path)))
+    stat = path.stat()
+    del sys.modules["racy"]
+    path.write_text("X = 2\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same tick: mtime and size as before
+    assert project.load("racy").X == 2
+
+
+def test_a_reload_runs_the_saved_bytes_whatever_the_timestamps_say(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    project = make_project({"base.py": "X = 1\n", "top.py": "from base import X\n"})
+    mtimes = {name: _age(project.root / name) for name in ("base.py", "top.py")}
+    project.load("top")
+    assert all(os.path.exists(project.engine.bytecode_cache_path(project.path(n))) for n in mtimes)
+    project.write("base.py", "X = 2\n")  # same size, and dated as the cached entry
+    os.utime(project.root / "base.py", ns=(mtimes["base.py"], mtimes["base.py"]))
+    result = project.change("base.py")
+    assert result.ok
+    assert result.reexecuted == (project.path("base.py"), project.path("top.py"))
+    assert sys.modules["top"].X == 2
 
 
 def test_new_module_imported_by_a_reload_joins_the_graph(make_project: MakeProject) -> None:
