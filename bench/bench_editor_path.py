@@ -4,8 +4,8 @@ Same app and method as `bench_reload_latency.py` (a FastAPI package whose startu
 imports a module that sleeps 2 s), against `uvicorn --reload` in the same run, the two
 alternating. Each hotbed round writes the router, sends `textDocument/didSave` as an
 editor does right after writing, and polls until the new version answers: the language
-server syncs the dev server over its control socket without waiting for the file
-watcher (which still sees the write; its batch then changes nothing).
+server syncs the dev server over its control socket. The dev server runs with
+`--no-watch`, so every new response measured was brought by the editor path alone.
 """
 
 from __future__ import annotations
@@ -93,14 +93,14 @@ class EditorPathServer(Server):
 
 def main() -> None:
     report(
-        run_rounds(EditorPathServer),
+        run_rounds(EditorPathServer, hotbed_args=["--no-watch"]),
         title="Save to new response (editor path)",
         script="bench/bench_editor_path.py",
         method="The app of the watcher-path benchmark (a FastAPI package importing a module that sleeps 2 s at"
         f" import); {ROUNDS} saves of the router per server, alternating, each timed from the write to the first"
         " response from the new code. hotbed's saves go through the editor path: write, then"
         " `textDocument/didSave` to `hotbed lsp`, which syncs `hotbed dev` over the control socket (the dev"
-        " server's watcher stays on).",
+        " server runs with `--no-watch`: only the editor path can bring the new code).",
         label="`hotbed dev main:app` + `hotbed lsp` (editor path)",
         target="p50 <= 15 ms, >= 100x",
     )

@@ -19,7 +19,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -174,8 +174,8 @@ def summary(samples: list[float]) -> tuple[float, float, float, float]:
 HotbedServer = Callable[[str, Path, list[str], dict[str, str]], Server]
 
 
-def run_rounds(hotbed: HotbedServer = Server) -> dict[str, list[float]]:
-    """Serve the app with `hotbed dev` (made by `hotbed`) and `uvicorn --reload`; alternate saves.
+def run_rounds(hotbed: HotbedServer = Server, hotbed_args: Sequence[str] = ()) -> dict[str, list[float]]:
+    """Serve the app with `hotbed dev [hotbed_args]` (made by `hotbed`) and `uvicorn --reload`; alternate saves.
 
     Returns the seconds from each save to the first response from the new code, per server.
     """
@@ -189,6 +189,7 @@ def run_rounds(hotbed: HotbedServer = Server) -> dict[str, list[float]]:
                 run_env = {**env, "PYTHONPATH": str(base / name / "vendor"), "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
                 if name == "hotbed":
                     command = [str(BIN / "hotbed"), "dev", "main:app", "--port", "0", "--log-level", "warning"]
+                    command += hotbed_args
                     servers.append(hotbed(name, base / name, command, run_env))
                 else:
                     port = free_port()
