@@ -30,7 +30,32 @@ ENTITY_FILES = {
     "Order": "src/application/order/order.entity.json",
 }
 POSTGRES_URL = os.environ.get("HOTBED_TEST_POSTGRES_URL")
-NO_POSTGRES = "PostgreSQL server binaries not found; install postgresql to run these"
+
+
+def postgres_bin_dir() -> Path | None:
+    """The folder of `initdb` and `pg_ctl`, found the way scripts/postgres.sh finds it."""
+    newest = max(Path("/usr/lib/postgresql").glob("*/bin"), key=_version, default=None)
+    if newest is not None and all(os.access(newest / name, os.X_OK) for name in ("initdb", "pg_ctl")):
+        return newest
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb and shutil.which("pg_ctl") else None
+
+
+def _version(bin_dir: Path) -> tuple[int, ...]:
+    """`/usr/lib/postgresql/9.6/bin` -> (9, 6): the order of `sort -V`."""
+    return tuple(int(part) for part in bin_dir.parent.name.split(".") if part.isdigit())
+
+
+def postgres_skip_reason(bin_dir: Path | None) -> str:
+    """Why the PostgreSQL tests skip: no server binaries, or binaries but no cluster started for them."""
+    if bin_dir is None:
+        return "PostgreSQL server binaries not found; install postgresql to run these"
+    return (
+        f"PostgreSQL tests run under scripts/postgres.sh (make test), which starts a cluster with {bin_dir};"
+        " HOTBED_TEST_POSTGRES_URL is not set"
+    )
+
+
 DATABASES = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql"),
@@ -46,7 +71,7 @@ def throwaway_database(kind: str, tmp_path: Path) -> Iterator[str]:
     if POSTGRES_URL is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but HOTBED_TEST_POSTGRES_URL is unset: run the tests with `make test`")
-        pytest.skip(NO_POSTGRES)
+        pytest.skip(postgres_skip_reason(postgres_bin_dir()))
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     try:
