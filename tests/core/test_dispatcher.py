@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from hotbed.config import load_config
 from hotbed.dispatcher import Dispatcher
 from hotbed.registry import ApiRegistry
 
@@ -127,3 +128,35 @@ async def test_openapi_document_follows_the_registry(make_project: MakeProject) 
         document = (await client.get("/api/openapi.json")).json()
         assert "/api/product/extra" in document["paths"]
         assert (await client.get("/api/product/extra")).json() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "kind"),
+    [
+        ({"product_id": "three", "quantity": 2}, ["form", "product_id"], "int_parsing"),
+        ({"form": {"quantity": 2}}, ["form", "product_id"], "missing"),
+    ],
+)
+async def test_a_body_that_fails_validation_is_422(
+    client: httpx.AsyncClient, body: dict[str, object], loc: list[str], kind: str
+) -> None:
+    response = await client.post("/api/product/order", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid parameters"
+    assert [(d["loc"], d["type"]) for d in response.json()["details"]] == [(loc, kind)]
+
+
+async def test_the_api_prefix_comes_from_the_project_configuration(make_project: MakeProject) -> None:
+    project = make_project({"shop_api.py": SHOP_API, "hotbed.toml": 'api-prefix = "/v1"\n'})
+    registry = ApiRegistry(load_config(project.root).api_prefix)
+    registry.update([project.load("shop_api")])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Dispatcher(registry)), base_url="http://t"
+    ) as client:
+        document = (await client.get("/v1/openapi.json")).json()
+        assert sorted(document["paths"]) == [
+            f"/v1/product/{name}" for name in ("crash", "get", "list", "order", "remove")
+        ]
+        assert (await client.get("/v1/product/list", params={"keyword": "tea"})).json() == ["tea:1:10"]
+        assert (await client.get("/api/product/list")).status_code == 404
+        assert (await client.get("/api/openapi.json")).status_code == 404
