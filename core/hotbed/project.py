@@ -3,7 +3,9 @@
 Start-up follows the syncer's order once: generate what is missing, bring the database
 schema up to the entities, then autoload the generated types, the models and the APIs
 (in that order) and register their routes. After that every batch of changes goes
-through the syncer, whose reload swaps the routes of re-executed modules at its commit.
+through the syncer: generate, reload (which swaps the routes of re-executed modules at
+its commit), then, as the batch's last step, autoload new modules, register their routes
+and refresh the client's services; only then do the completed hooks see the report.
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ class EntityProject:
         schema = self._apply_schema(entities)
         for line in schema:
             self.console.print(f"🧱 {line}")
-        self.registry.update(self._autoload())
+        self.registry.update(self._autoload())  # at start-up a module that fails to import stops the worker
         self.syncer.refresh_services(e.id for e in entities)
+        self.syncer.after_reload = self._load_new  # from now on every batch ends by loading new modules
         for route in self.registry:
             self.console.print(f"  [cyan]{route.http_method:6}[/] {route.path}")
 
@@ -124,10 +127,13 @@ class EntityProject:
     # -- batches -----------------------------------------------------------------------
 
     def apply(self, changes: tuple[Change, ...]) -> SyncReport:
-        """One batch: the syncer's pipeline, then new modules and the client's services."""
-        version = self.registry.version
-        report = self.syncer.sync(changes)
-        swapped = self.registry.last_changes if self.registry.version != version else RouteChanges()
+        """One batch through the syncer's pipeline (which ends with `_load_new`)."""
+        return self.syncer.sync(changes)
+
+    def _load_new(self, report: SyncReport) -> SyncReport:
+        """The batch's last step: new modules, their routes, the client's services, the final report."""
+        # A committed reload swapped its modules' routes at the commit (the registry is a commit hook).
+        swapped = self.registry.last_changes if report.reload.committed else RouteChanges()
         try:
             fresh = self._autoload()
         except Exception as exc:  # a new API file that fails to import waits for its fix

@@ -1,6 +1,6 @@
 """The syncer: one batch of file changes in, generated code and a reload out, in that order.
 
-    checksums -> plan -> code generation -> hmr.reload -> report -> "completed" hooks
+    checksums -> plan -> code generation -> hmr.reload -> after-reload step -> report -> "completed" hooks
 
 Code generation finishes before any module is re-executed, so a reload never sees a
 half-generated project. Batches are serialised; a broken entity writes nothing.
@@ -51,6 +51,9 @@ CompletedHook = Callable[[SyncReport], None]
 # Runs after generation and before the reload when entities changed (the dev server
 # brings the database schema up to the entities there); returns lines for the report.
 BeforeReloadHook = Callable[[Sequence[Entity]], Sequence[str]]
+# Runs inside the batch after its reload and before the completed hooks (the dev server
+# autoloads new modules and registers their APIs there); returns the batch's final report.
+AfterReloadHook = Callable[[SyncReport], SyncReport]
 
 
 class Syncer:
@@ -62,6 +65,8 @@ class Syncer:
             None generates the standard set from the entity alone.
         reload: applies changed modules; default `hmr.reload` (inert when no engine runs).
         before_reload: called with every entity when entities changed, after generation.
+        after_reload: called with the report after the reload, still inside the batch; the
+            report it returns is the one the completed hooks and the caller get.
         grace: how long SIGINT/SIGTERM wait for a running batch, in seconds.
     """
 
@@ -72,14 +77,18 @@ class Syncer:
         api_source: ApiSource | None = None,
         reload: ReloadFn = hmr.reload,
         before_reload: BeforeReloadHook | None = None,
+        after_reload: AfterReloadHook | None = None,
         grace: float = DEFAULT_GRACE,
     ) -> None:
         self.config = config
         self.api_source = api_source
         self.before_reload = before_reload
+        self.after_reload = after_reload
         self.grace = grace
         self._reload = reload
-        self._batch_lock = threading.Lock()
+        # Reentrant: the after-reload step may refresh services while its batch holds the lock.
+        self._batch_lock = threading.RLock()
+        self._running = False
         self._queue_lock = threading.Lock()
         self._pending: list[Change] = []
         self._pending_future: Future[SyncReport] | None = None
@@ -123,7 +132,8 @@ class Syncer:
 
     @property
     def busy(self) -> bool:
-        return self._batch_lock.locked()
+        """True while a batch runs."""
+        return self._running
 
     def pending(self) -> int:
         """How many changes wait for the next batch."""
@@ -174,7 +184,13 @@ class Syncer:
 
     def _run(self, changes: list[Change], *, force: bool) -> SyncReport:
         with deferred_signals(self.grace, "a sync batch"):
-            report = self._batch(changes, force)
+            self._running = True
+            try:
+                report = self._batch(changes, force)
+                if self.after_reload is not None:
+                    report = self.after_reload(report)
+            finally:
+                self._running = False
             for hook in list(self._hooks):
                 try:
                     hook(report)

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from hotbed import database
+from hotbed import database, hmr
 from hotbed.exceptions import ConfigError
 from hotbed.new_project import create_project
 from hotbed.project import EntityProject
+from hotbed.report import SyncReport
 from hotbed.types import Change
 
 BLOG = Path(__file__).parents[2] / "examples" / "blog"
@@ -28,6 +29,13 @@ def isolated_imports() -> Iterator[None]:
     sys.path[:] = path
     for name in set(sys.modules) - modules:
         del sys.modules[name]
+
+
+@pytest.fixture
+def stop_engine() -> Iterator[None]:
+    """For projects started with hot=True: the engine they install must not outlive the test."""
+    yield
+    hmr.shutdown()
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -95,3 +103,37 @@ def test_a_removed_entity_leaves_its_table_and_data_and_says_so(tmp_path: Path) 
         assert conn.execute(text("SELECT id FROM tags")).scalars().all() == [7]
     # Said once, when it happens: the next batch has nothing new to say about it.
     assert project.apply((Change(str(root / "src/application/note/note.entity.json"), "change"),)).schema == ()
+
+
+@pytest.mark.usefixtures("isolated_imports", "stop_engine")
+def test_completed_hooks_see_the_batch_after_new_modules_are_loaded(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    create_project(root)
+    project = EntityProject.start(root, hot=True)
+    seen: list[tuple[SyncReport, bool, list[str]]] = []
+    project.syncer.on_completed(
+        lambda report: seen.append(
+            (report, "application.tag.tag_model" in sys.modules, [str(route) for route in project.registry])
+        )
+    )
+
+    tag = root / "src/application/tag/tag.entity.json"
+    tag.parent.mkdir()
+    tag.write_text(json.dumps({"id": "Tag", "table": "tags", "props": [{"name": "id", "type": "integer"}]}))
+    added = project.apply((Change(str(tag), "add"),))
+
+    ((report, loaded, routes),) = seen
+    assert report is added
+    assert loaded, "the hook ran before the new model was autoloaded"
+    assert {"GET /api/tag/get", "GET /api/tag/list"} <= set(report.apis) and "GET /api/tag/list" in routes
+
+    model = root / "src/application/note/note_model.py"
+    model.write_text(
+        model.read_text()
+        + '\n    @api(http_method="GET")\n    @classmethod\n    def count(cls) -> int:\n        return 0\n'
+    )
+    edited = project.apply((Change(str(model)),))
+
+    assert seen[1][0] is edited and edited.reload.committed
+    assert ("src/application/note/note_model.py", 3) in edited.api_counts
+    assert "GET /api/note/count" in edited.apis
