@@ -211,7 +211,9 @@ class Syncer:
         old_files = {} if stored is None else dict(stored.files)
         old_outputs = {} if stored is None else dict(stored.outputs)
         diff = diff_checksums({} if full else old_files, current)
-        missing = [rel for rel in current if not full and rel not in diff.changed and self._missing(old_outputs, rel)]
+        # Unchanged sources whose generated files are gone (an added source has no outputs yet anyway).
+        unchanged = [rel for rel in current if rel in old_files and rel not in diff.changed]
+        missing = [rel for rel in unchanged if not full and self._missing(old_outputs, rel)]
         if diff.empty and not missing and not full:
             return self._finish(started, changes, SyncReport(changes=tuple(changes), forced=force))
 

@@ -146,12 +146,15 @@ def test_hand_written_model_files_are_never_overwritten(tmp_path: Path) -> None:
 
 def test_a_removed_entity_takes_its_generated_files_but_not_the_hand_written_ones(tmp_path: Path) -> None:
     root = _project(tmp_path)
+    syncer = Syncer(load_config(root, environ={}))
+    syncer.sync()
     tag = root / "src/application/tag/tag.entity.json"
     tag.parent.mkdir(parents=True)
     tag.write_text(json.dumps({"id": "Tag", "props": [{"name": "label", "type": "string"}]}))
-    syncer = Syncer(load_config(root, environ={}))
-    syncer.sync()
-    assert (root / "src/application/tag/tag_types.py").exists()
+
+    added = syncer.sync([Change(str(tag), "add")])
+    assert added.changed == ("src/application/tag/tag.entity.json",) and added.entities == ("Tag",)
+    assert "src/application/tag/tag_types.py" in added.generated
 
     tag.unlink()
     report = syncer.sync([Change(str(tag), "unlink")])
