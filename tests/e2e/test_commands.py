@@ -1,0 +1,93 @@
+"""The commands a developer types, as typed: `make dev`'s `hotbed dev`; `hotbed new` then `hotbed dev`."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.helpers.devserver import HOTBED, TIMEOUT, Output
+
+from .conftest import DevServer
+
+REPOSITORY = Path(__file__).parents[2]
+
+
+def make_dev_recipe() -> tuple[str, list[str]]:
+    """The folder the Makefile's `dev` target serves and the arguments it gives `hotbed dev`."""
+    makefile = (REPOSITORY / "Makefile").read_text()
+    recipe = re.search(r"^dev:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE)
+    assert recipe, "the Makefile has no dev target"
+    command = re.fullmatch(r"\tcd (\S+) && \.\./\.\./\$\(BIN\)/hotbed dev(.*)\n", recipe.group(1))
+    assert command, f"the dev recipe is no longer `cd FOLDER && ../../$(BIN)/hotbed dev ...`:\n{recipe.group(1)}"
+    return command.group(1), shlex.split(command.group(2))
+
+
+@contextmanager
+def hotbed_dev(cwd: Path, args: list[str], env: dict[str, str]) -> Iterator[Output]:
+    """`hotbed dev ARGS` in `cwd`, stopped with Ctrl-C afterwards.
+
+    DevServer always adds `--log-level warning`; this runs the command line exactly as given.
+    """
+    process = subprocess.Popen(
+        [str(HOTBED), "dev", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    output = Output(process.stdout)
+    try:
+        yield output
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        output.close()
+
+
+def test_make_dev_serves_the_example_and_prints_the_url_and_the_routes(
+    tmp_path: Path, server_env: dict[str, str]
+) -> None:
+    folder, args = make_dev_recipe()
+    assert folder == "examples/blog"
+    root = tmp_path / folder
+    shutil.copytree(REPOSITORY / folder, root, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    # The recipe's own arguments, and a free port instead of 8000, which a developer's `make dev` may hold.
+    with hotbed_dev(root, [*args, "--port", "0"], server_env) as output:
+        url = output.wait_for(r"hotbed dev serving entity project blog on (http://127\.0\.0\.1:\d+) \(hot reload on\)")
+        for route in ("POST   /api/order/create", "GET    /api/user/list", "GET    /api/product/get"):
+            output.wait_for(rf"^  {re.escape(route)}$")
+        output.wait_for(r"worker \d+ serving entity project blog")
+        document = httpx.get(f"{url[0].group(1)}/api/openapi.json", timeout=TIMEOUT).json()
+        assert "/api/user/list" in document["paths"]
+
+
+def test_a_new_project_is_served_by_hotbed_dev_with_no_argument(tmp_path: Path, server_env: dict[str, str]) -> None:
+    created = subprocess.run(
+        [str(HOTBED), "new", "notes"], cwd=tmp_path, env=server_env, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Next: cd notes && hotbed dev" in created.stdout
+
+    server = DevServer(tmp_path / "notes", server_env, target=())
+    try:
+        assert server.get("/api/note/list") == []  # type: ignore[comparison-overlap]
+        server.output.wait_for(r"^  GET    /api/note/get$")
+        server.output.wait_for(r"^  GET    /api/note/list$")
+    finally:
+        server.stop()
