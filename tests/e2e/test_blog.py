@@ -5,12 +5,14 @@ Every scenario edits files while one worker keeps serving: no restart, no lost r
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,13 +24,29 @@ USER_ENTITY = "src/application/user/user.entity.json"
 
 
 @pytest.fixture
-def blog(tmp_path: Path, server_env: dict[str, str]) -> Iterator[DevServer]:
+def blog_root(tmp_path: Path) -> Path:
+    """A copy of the example as a fresh clone has it: no database, no checksums."""
     root = tmp_path / "blog"
     shutil.copytree(BLOG, root, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
-    server = DevServer(root, server_env, target=())
-    yield server
-    assert len(server.output.wait_for(r"worker \d+ serving")) == 1, "the worker was restarted\n" + server.output.text
-    server.stop()
+    return root
+
+
+@contextmanager
+def served(root: Path, env: dict[str, str]) -> Iterator[DevServer]:
+    """`hotbed dev` on the project at `root`; the scenario must end on the worker it started with."""
+    server = DevServer(root, env, target=())
+    try:
+        yield server
+        workers = server.output.wait_for(r"worker \d+ serving")
+        assert len(workers) == 1, "the worker was restarted\n" + server.output.text
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def blog(blog_root: Path, server_env: dict[str, str]) -> Iterator[DevServer]:
+    with served(blog_root, server_env) as server:
+        yield server
 
 
 def post(server: DevServer, path: str, body: Json, status: int = 200) -> Json:
@@ -46,13 +64,6 @@ def make_user(server: DevServer, name: str, role: str = "normal", **extra: objec
 def make_product(server: DevServer, name: str, price: str, stock: int) -> Json:
     form = {"sku": str(uuid.uuid4()), "name": name, "price": price, "stock": stock}
     return post(server, "/api/product/create", {"form": form})
-
-
-def test_start_up_prints_the_url_and_the_routes(blog: DevServer) -> None:
-    assert blog.url.startswith("http://127.0.0.1:")
-    for route in ("POST   /api/order/create", "GET    /api/user/list", "GET    /api/product/get"):
-        blog.output.wait_for(re.escape(route))
-    assert "/api/user/list" in blog.get("/api/openapi.json")["paths"]
 
 
 def test_adding_a_field_to_an_entity(blog: DevServer) -> None:
@@ -104,14 +115,14 @@ def test_a_new_model_method_used_from_another_api(blog: DevServer) -> None:
     blog.edit(
         "src/application/product/product_model.py",
         "    def has_stock(self, quantity: int) -> bool:",
-        "    def label(self) -> str:\n        return f\"{self.name} ({self.stock} left)\"\n\n"
+        '    def label(self) -> str:\n        return f"{self.name} ({self.stock} left)"\n\n'
         "    def has_stock(self, quantity: int) -> bool:",
     )
     blog.edit(
         "src/application/order/order_api.py",
-        "    @api(http_method=\"POST\")",
-        "    @api(http_method=\"GET\")\n    def shelf(self) -> list[str]:\n"
-        "        return [p.label() for p in ProductModel.find_many()]\n\n    @api(http_method=\"POST\")",
+        '    @api(http_method="POST")',
+        '    @api(http_method="GET")\n    def shelf(self) -> list[str]:\n'
+        '        return [p.label() for p in ProductModel.find_many()]\n\n    @api(http_method="POST")',
     )
     blog.edit(
         "src/application/order/order_api.py",
@@ -127,64 +138,112 @@ def test_a_new_model_method_used_from_another_api(blog: DevServer) -> None:
     assert wait_until(shelf, message="GET /api/order/shelf") == [f"Tea ({product['stock']} left)"]
 
 
-def test_permission_check_across_user_and_post(blog: DevServer) -> None:
-    admin = make_user(blog, "ada", role="admin")
-    member = make_user(blog, "max")
-    form = {"title": "Hello", "body": "First post"}
-    post(blog, "/api/post/create", {"form": {**form, "author_id": member["id"]}})
-
-    blog.edit(
-        "src/application/user/user_model.py",
-        "    @api(http_method=\"GET\")",
-        "    def can_create_post(self) -> bool:\n"
-        "        return self.role == \"admin\"\n\n"
-        "    @api(http_method=\"GET\")",
-    )
-    blog.edit(
-        "src/application/post/post_api.py",
-        '        """Publish a post."""\n',
-        '        """Publish a post."""\n'
-        "        if not UserModel.find_by_id(form.author_id).can_create_post():\n"
-        '            raise UnauthorizedError("You don\'t have permission to create posts")\n',
-    )
-    blog.edit(
-        "src/application/post/post_api.py",
-        "from hotbed.api import api\n",
-        "from hotbed.api import api\nfrom hotbed.errors import UnauthorizedError\n\n"
-        "from application.user.user_model import UserModel\n",
-    )
-
-    def refused() -> bool:
-        response = blog.client.post("/api/post/create", json={"form": {**form, "author_id": member["id"]}})
-        return response.status_code == 401 and "permission" in response.json()["error"]
-
-    wait_until(refused, message="a member to be refused")
-    created = post(blog, "/api/post/create", {"form": {**form, "author_id": admin["id"]}})
-    assert created["author_id"] == admin["id"]
+def without_role(entity: Path) -> None:
+    """The user entity as it was before the role scenario: no `role` prop, no enum, no `role` in a subset."""
+    document = json.loads(entity.read_text())
+    assert any(p["name"] == "role" for p in document["props"]), "the example's user entity has no role to take away"
+    document["props"] = [p for p in document["props"] if p["name"] != "role"]
+    document["subsets"] = {name: [f for f in fields if f != "role"] for name, fields in document["subsets"].items()}
+    del document["enums"]
+    entity.write_text(json.dumps(document, indent=2))
 
 
-def test_order_reserves_stock(blog: DevServer) -> None:
-    buyer = make_user(blog, "bo")
-    product = make_product(blog, "Pot", "12.00", 2)
-    order = {"product_id": product["id"], "buyer_id": buyer["id"]}
-    created = post(blog, "/api/order/create", {**order, "quantity": 2})
-    assert created["total"] == "24.00" and created["status"] == "pending"
-    assert blog.get("/api/product/get", params={"id": product["id"]})["stock"] == 0
-    refused = post(blog, "/api/order/create", {**order, "quantity": 1}, status=400)
-    assert refused["error"] == "Out of stock"
+def test_permission_check_across_user_and_post(blog_root: Path, server_env: dict[str, str]) -> None:
+    example_entity = (blog_root / USER_ENTITY).read_text()
+    without_role(blog_root / USER_ENTITY)
+    with served(blog_root, server_env) as blog:
+        assert "role" not in (blog.root / "src/application/user/user_types.py").read_text()
+        member = post(blog, "/api/user/create", {"form": {"email": "max@example.com", "name": "max"}})
+        assert "role" not in member
 
-    blog.edit(
-        "src/application/product/product_model.py",
-        'raise BadRequestError("Out of stock")',
-        'raise BadRequestError(f"Out of stock: {self.name} has {self.stock} left")',
-    )
+        # Step 1: the entity gains its role field; the existing row gets the column's default.
+        (blog.root / USER_ENTITY).write_text(example_entity)
+        fresh = blog.wait_json("/api/user/get", lambda body: "role" in body, params={"id": member["id"]})
+        assert fresh["role"] == "normal"
+        blog.output.wait_for(r"- src/application/user/user\.entity\.json")
+        admin = make_user(blog, "ada", role="admin")
+        assert admin["role"] == "admin"
 
-    def message() -> object:
-        response = blog.client.post("/api/order/create", json={**order, "quantity": 1})
-        assert response.status_code == 400, response.text
-        return response.json()["error"] != "Out of stock" and response.json()["error"]
+        # Step 2: the model uses the new field; step 3: the post API uses the new model method.
+        blog.edit(
+            "src/application/user/user_model.py",
+            '    @api(http_method="GET")',
+            '    def can_create_post(self) -> bool:\n        return self.role == "admin"\n\n'
+            '    @api(http_method="GET")',
+        )
+        blog.edit(
+            "src/application/post/post_api.py",
+            '        """Publish a post."""\n',
+            '        """Publish a post."""\n'
+            "        if not UserModel.find_by_id(form.author_id).can_create_post():\n"
+            '            raise UnauthorizedError("You don\'t have permission to create posts")\n',
+        )
+        blog.edit(
+            "src/application/post/post_api.py",
+            "from hotbed.api import api\n",
+            "from hotbed.api import api\nfrom hotbed.errors import UnauthorizedError\n\n"
+            "from application.user.user_model import UserModel\n",
+        )
+        form = {"title": "Hello", "body": "First post"}
 
-    assert wait_until(message, message="the new message") == "Out of stock: Pot has 0 left"
+        def refused() -> bool:
+            response = blog.client.post("/api/post/create", json={"form": {**form, "author_id": member["id"]}})
+            return (
+                response.status_code == 401 and response.json()["error"] == "You don't have permission to create posts"
+            )
+
+        wait_until(refused, message="a member to be refused")
+        blog.output.wait_for(r"API re-registered: POST /api/post/create$")
+        created = post(blog, "/api/post/create", {"form": {**form, "author_id": admin["id"]}})
+        assert created["author_id"] == admin["id"]
+
+
+# The order scenario, one save per file in the order a developer writes it: each save brings the
+# example's file back, and the copy starts without the functions the save adds.
+ORDER_STEPS = (
+    ("src/application/product/product_model.py", {"has_stock", "reserve_stock"}),
+    ("src/application/order/order_model.py", {"create_order"}),
+    ("src/application/order/order_api.py", {"create"}),
+)
+
+
+def without_functions(source: str, names: set[str]) -> str:
+    """`source` minus the functions called `names`, their decorators and the blank line after each."""
+    lines = source.splitlines(keepends=True)
+    found = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef) and node.name in names]
+    assert {node.name for node in found} == names, f"the example no longer defines {names - {n.name for n in found}}"
+    for node in sorted(found, key=lambda node: node.lineno, reverse=True):
+        first = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)]) - 1
+        last = node.end_lineno or node.lineno
+        del lines[first : last + (last < len(lines) and not lines[last].strip())]
+    return "".join(lines)
+
+
+def test_order_creation_is_built_on_product_stock_while_the_server_runs(
+    blog_root: Path, server_env: dict[str, str]
+) -> None:
+    example = {rel: (blog_root / rel).read_text() for rel, _ in ORDER_STEPS}
+    for rel, names in ORDER_STEPS:
+        (blog_root / rel).write_text(without_functions(example[rel], names))
+
+    with served(blog_root, server_env) as blog:
+        buyer = make_user(blog, "bo")
+        product = make_product(blog, "Pot", "12.00", 3)
+        order = {"product_id": product["id"], "buyer_id": buyer["id"]}
+        assert post(blog, "/api/order/create", {**order, "quantity": 1}, status=404)["error"].startswith("no API")
+
+        for saves, (rel, _) in enumerate(ORDER_STEPS, start=1):
+            (blog.root / rel).write_text(example[rel])
+            blog.output.wait_for(r"✅ reloaded \d+ modules in ", count=saves)
+        blog.output.wait_for(r"API re-registered: POST /api/order/create$")
+
+        created = post(blog, "/api/order/create", {**order, "quantity": 2})
+        assert (created["quantity"], created["total"], created["status"]) == (2, "24.00", "pending")
+        assert blog.get("/api/product/get", params={"id": product["id"]})["stock"] == 1
+        refused = post(blog, "/api/order/create", {**order, "quantity": 2}, status=400)
+        assert refused["error"] == "Out of stock"
+        assert blog.get("/api/product/get", params={"id": product["id"]})["stock"] == 1
+        assert [row["id"] for row in blog.get("/api/order/list")] == [created["id"]]  # type: ignore[union-attr]
 
 
 def test_removing_a_prop_keeps_its_column_and_data(blog: DevServer) -> None:
@@ -194,6 +253,11 @@ def test_removing_a_prop_keeps_its_column_and_data(blog: DevServer) -> None:
     (blog.root / USER_ENTITY).write_text(json.dumps(document, indent=2))
 
     blog.wait_json("/api/user/get", lambda body: "bio" not in body, params={"id": user["id"]})
-    blog.output.wait_for(r"users\.bio")
+    blog.output.wait_for(
+        re.escape(
+            "schema withheld: users.bio is no longer declared; the column and its data stay. "
+            "Drop it by hand when it is no longer needed."
+        )
+    )
     with sqlite3.connect(blog.root / ".hotbed" / "db.sqlite3") as db:
         assert db.execute("SELECT bio FROM users WHERE id = ?", (user["id"],)).fetchone() == ("keep me",)
