@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from hotbed.atomic import is_temp_file
 from hotbed.checksums import load_checksums
 from hotbed.config import load_config
 from hotbed.syncer import Syncer, SyncReport, run_sync
-from hotbed.types import Change, ReloadResult
+from hotbed.types import Change
 
 from .conftest import MakeProject
 
@@ -191,40 +190,61 @@ def test_the_syncers_own_writes_are_not_fed_back(tmp_path: Path) -> None:
     assert syncer.filter_own_writes([other]) == [other]
 
 
-def test_changes_arriving_during_a_batch_form_the_next_batch_together(tmp_path: Path) -> None:
-    root = _project(tmp_path)
-    release = threading.Event()
-    batches: list[list[Change]] = []
-
-    def reload(changes: Sequence[Change]) -> ReloadResult:
-        batches.append(list(changes))
-        if len(batches) == 1:
-            assert release.wait(60)  # hold the first batch open while the burst arrives
-        return ReloadResult()
-
-    syncer = Syncer(load_config(root, environ={}), reload=reload)
+def test_changes_arriving_during_a_batch_form_the_next_batch_together(
+    tmp_path: Path, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path / "project")
+    # Outside the project: the test and a project module share these events through a real import.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "batch_latch.py").write_text(
+        "import threading\nENTERED = threading.Event()\nRELEASE = threading.Event()\n"
+    )
+    monkeypatch.syspath_prepend(str(outside))
+    monkeypatch.syspath_prepend(str(root / "src"))
+    helpers = [f"src/helper_{i}.py" for i in range(5)]
+    for rel in ("src/gate.py", *helpers):
+        (root / rel).write_text("VERSION = 1\n")
+    project = make_project()
+    latch = importlib.import_module("batch_latch")
+    monkeypatch.setitem(sys.modules, "batch_latch", latch)
+    for rel in ("src/gate.py", *helpers):
+        project.load(Path(rel).stem)
+    syncer = Syncer(load_config(root, environ={}))
+    syncer.sync()  # generate once, so the batches below only reload
     completed: list[SyncReport] = []
     syncer.on_completed(completed.append)
-    first = threading.Thread(target=syncer.sync)
+
+    # The gate's new version blocks at import: its reload holds the first batch open while the burst arrives.
+    gate = root / "src/gate.py"
+    gate.write_text("import batch_latch\nbatch_latch.ENTERED.set()\nassert batch_latch.RELEASE.wait(60)\nVERSION = 2\n")
+    first_reports: list[SyncReport] = []
+    first = threading.Thread(target=lambda: first_reports.append(syncer.sync([Change(str(gate))])))
     first.start()
-    while not batches:
-        first.join(0.01)
+    assert latch.ENTERED.wait(60)
     assert syncer.busy
 
-    burst = [Change(str(root / f"src/application/user/helper_{i}.py")) for i in range(5)]
+    burst = [Change(str(root / rel)) for rel in helpers]
+    for change in burst:
+        Path(change.path).write_text("VERSION = 2\n")
     reports: list[SyncReport] = []
     threads = [threading.Thread(target=lambda c=c: reports.append(syncer.submit([c], window=0.01))) for c in burst]
     for thread in threads:
         thread.start()
     while syncer.pending() < len(burst):
         threads[0].join(0.01)
-    release.set()
+    assert first.is_alive() and not completed, "the burst queued while the first batch still ran"
+    latch.RELEASE.set()
     for thread in [first, *threads]:
         thread.join(60)
 
-    assert len(batches) == 2 and sorted(batches[1], key=lambda c: c.path) == burst
+    (gate_report,) = first_reports
+    assert gate_report.changes == (Change(str(gate)),) and project.rel(gate_report.reload.reexecuted) == ["src/gate.py"]
     assert len(reports) == 5 and all(r is reports[0] for r in reports)
-    assert len(completed) == 2 and completed[1] is reports[0]
+    assert sorted(reports[0].changes, key=lambda c: c.path) == burst
+    assert sorted(project.rel(reports[0].reload.reexecuted)) == helpers  # one reload for the whole burst
+    assert len(completed) == 2 and completed[0] is gate_report and completed[1] is reports[0]
+    assert sys.modules["gate"].VERSION == 2 and sys.modules["helper_4"].VERSION == 2
     assert syncer.drain(1) and not syncer.busy
 
 
