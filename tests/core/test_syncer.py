@@ -326,3 +326,57 @@ def test_sigterm_during_a_batch_lets_it_finish_and_leaves_no_temp_files(tmp_path
         timeout=100,
     )
     assert again.returncode == 0 and "All files are synced!" in again.stdout
+
+
+# A Syncer batch run directly, as the dev server runs it (no `hotbed sync` around it). The
+# first entity's service lookup happens before any file is written: it says the batch has
+# started and waits until the test has sent its signal, so the signal always lands mid-batch.
+_BATCH_SCRIPT = """
+import os, signal, sys, time
+from hotbed.config import load_config
+from hotbed.syncer import Syncer
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive process
+root, sent = sys.argv[1], sys.argv[2]
+
+def api_source(entity):
+    if entity.id == "Entity0":
+        print("batch started", flush=True)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(sent) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return None
+
+syncer = Syncer(load_config(root), api_source=api_source)
+syncer.on_completed(lambda report: print(f"batch completed: {len(report.generated)} generated", flush=True))
+syncer.sync()
+print("still running after the batch", flush=True)
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=lambda sig: sig.name)
+def test_a_signal_during_a_syncer_batch_waits_for_it_then_stops_the_process(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    root = tmp_path / "project"
+    _big_project(root, 40)
+    sent = tmp_path / "signal-sent"
+    process = subprocess.Popen(
+        [sys.executable, "-c", _BATCH_SCRIPT, str(root), str(sent)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "batch started\n"
+    process.send_signal(sig)
+    sent.touch()
+    out, err = process.communicate(timeout=100)
+
+    assert f"{sig.name} received during a sync batch; finishing it first" in err
+    assert "batch completed: 121 generated" in out  # 40 x 3 + hotbed.ts
+    assert "still running after the batch" not in out, "the deferred signal stops the process right after the batch"
+    assert process.returncode == -sig
+    assert not [p for p in root.rglob("*") if is_temp_file(p)]
+    stored = load_checksums(root / ".hotbed" / "checksums.json")
+    assert stored is not None and len(stored.files) == 40
