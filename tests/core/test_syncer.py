@@ -283,6 +283,51 @@ def test_run_sync_prints_what_it_did_then_that_all_files_are_synced(
     assert "unknown prop type 'day'" in capsys.readouterr().out
 
 
+def _hotbed_sync(root: Path, *flags: str) -> str:
+    """The real `hotbed sync` command in its own process; its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "hotbed", "sync", "--project", str(root), *flags],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _listed(out: str, title: str) -> list[str]:
+    """The items printed under `title` ("Generated:", "🔄 Invalidated:")."""
+    lines = out.splitlines()
+    start = lines.index(title) + 1
+    items = []
+    for line in lines[start:]:
+        if not line.startswith("  - "):
+            break
+        items.append(line[4:])
+    return items
+
+
+def test_hotbed_sync_lists_changed_entities_and_force_regenerates_what_checksums_cannot_see(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    assert len(_listed(_hotbed_sync(root), "Generated:")) == 13
+    _add_nullable_field(root)
+    out = _hotbed_sync(root)
+    assert _listed(out, "🔄 Invalidated:") == [PRODUCT]
+    assert _listed(out, "Generated:") == list(PRODUCT_TYPES)
+
+    # A generated file edited by hand: the sources did not change, so a plain sync leaves it.
+    types = root / "src/application/user/user_types.py"
+    pristine = types.read_text()
+    types.write_text(pristine + "# edited by hand\n")
+    assert "All files are synced!" in _hotbed_sync(root) and types.read_text() != pristine
+
+    forced = _hotbed_sync(root, "--force")
+    assert _listed(forced, "Generated:") == ["src/application/user/user_types.py"]
+    assert len(_listed(forced, "🔄 Invalidated:")) == 4  # every entity was regenerated
+    assert types.read_text() == pristine
+
+
 def _big_project(root: Path, count: int) -> None:
     for i in range(count):
         folder = root / "src" / f"e{i}"
