@@ -175,6 +175,25 @@ def test_deleted_generated_files_are_regenerated_even_with_unchanged_sources(tmp
     assert report.generated == (PRODUCT_OUTPUTS[1],)
 
 
+@pytest.mark.parametrize("corrupt", [b"", b'{"format": 1, "files": ', b"\xff\xfe"])
+def test_a_corrupt_checksums_file_means_a_full_resync(tmp_path: Path, corrupt: bytes) -> None:
+    root = _project(tmp_path)
+    Syncer(load_config(root, environ={})).sync()
+    types = root / "src/application/user/user_types.py"
+    pristine = types.read_text()
+    types.write_text(pristine + "# edited by hand\n")  # only a full resync rewrites it
+    checksums = root / ".hotbed" / "checksums.json"
+    checksums.write_bytes(corrupt)
+
+    report = Syncer(load_config(root, environ={})).sync()
+
+    assert report.ok and len(report.changed) == 4 and report.entities == ("Order", "Post", "Product", "User")
+    assert report.generated == ("src/application/user/user_types.py",) and types.read_text() == pristine
+    stored = load_checksums(checksums)
+    assert stored is not None and len(stored.files) == 4
+    assert Syncer(load_config(root, environ={})).sync().nothing_changed
+
+
 def test_the_syncers_own_writes_are_not_fed_back(tmp_path: Path) -> None:
     root = _project(tmp_path)
     syncer = Syncer(load_config(root, environ={}))
