@@ -36,6 +36,24 @@ def test_hotbed_toml_wins_over_pyproject(tmp_path: Path) -> None:
     assert config.api_prefix == "/from-hotbed-toml" and config.entities == "entities/*.entity.json"
 
 
+@pytest.mark.parametrize(
+    ("file", "text"),
+    [
+        ("hotbed.toml", 'source-root = "app"\nboundaries = ["./app/api/**/*.py", "./app/models/*.py"]\n'),
+        (
+            "pyproject.toml",
+            '[tool.hotbed]\nsource-root = "app"\nboundaries = ["./app/api/**/*.py", "./app/models/*.py"]\n',
+        ),
+    ],
+)
+def test_boundaries_from_the_file(tmp_path: Path, file: str, text: str) -> None:
+    (tmp_path / file).write_text(text)
+    config = load_config(tmp_path, environ={})
+    # Given explicitly, they replace the default derived from the source root.
+    assert config.boundaries == ("./app/api/**/*.py", "./app/models/*.py") and "boundaries" in config.explicit
+    assert load_config(tmp_path, environ={"HOTBED_BOUNDARIES": "app/*.py"}).boundaries == ("app/*.py",)
+
+
 def test_environment_beats_file_and_argument_beats_environment(tmp_path: Path) -> None:
     (tmp_path / "hotbed.toml").write_text('frontend-dir = "file"\napi-prefix = "/file"\n')
     environ = {"HOTBED_FRONTEND_DIR": "env", "HOTBED_API_PREFIX": "/env", "HOTBED_BOUNDARIES": "a/*.py, b/*.py"}
@@ -52,6 +70,7 @@ def test_environment_beats_file_and_argument_beats_environment(tmp_path: Path) -
         ("api-prefix = 'api'\n", "must start with '/'"),
         ("source-root = '/abs'\n", "relative"),
         ("source-root = \n", "cannot read"),
+        ("boundaries = './src/**/*.py'\n", "boundaries"),
     ],
 )
 def test_bad_settings_are_config_errors(tmp_path: Path, text: str, expected: str) -> None:
