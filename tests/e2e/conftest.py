@@ -31,8 +31,9 @@ def server_env() -> dict[str, str]:
 def start_server(project_copy: Path, server_env: dict[str, str]) -> Iterator[Callable[..., DevServer]]:
     servers: list[DevServer] = []
 
-    def start(*, log_level: str = "warning", **env: str) -> DevServer:
-        server = DevServer(project_copy, {**server_env, **env}, log_level=log_level)
+    def start(*, log_level: str = "warning", args: tuple[str, ...] = ("main:app",), **env: str) -> DevServer:
+        """`hotbed dev ARGS` (the target and any options) with `env` added to the environment."""
+        server = DevServer(project_copy, {**server_env, **env}, target=args, log_level=log_level)
         servers.append(server)
         return server
 

@@ -91,22 +91,34 @@ def test_hot_data_survives_and_dispose_runs_for_the_old_version(server: DevServe
     assert after["pid"] == before["pid"]
 
 
+def lines_after(server: DevServer, line: str, count: int) -> list[str]:
+    """The `count` console lines that follow `line` (a failed reload's error line: its source line and caret)."""
+    lines = server.output.text.splitlines()
+    assert line in lines, f"{line!r} not printed\n{server.output.text}"
+    start = lines.index(line) + 1
+    return lines[start : start + count]
+
+
 def test_syntax_error_keeps_old_code_until_the_next_good_save(server: DevServer) -> None:
+    number = (server.root / "app/routes.py").read_text().splitlines().index("ROUTE_VERSION = 1") + 1
     server.edit("app/routes.py", "ROUTE_VERSION = 1", "ROUTE_VERSION = (")
     server.output.wait_for(r"rolled back: worker \d+ keeps serving")
-    assert "routes.py" in server.output.text
+    error = f"✗ error app/routes.py:{number}: SyntaxError: '(' was never closed"
+    assert lines_after(server, error, 2) == ["    ROUTE_VERSION = (", " " * len("    ROUTE_VERSION = ") + "^"]
     assert server.get("/version")["version"] == 1
     assert server.get("/item")["colors"] == ["red"]
 
     server.edit("app/routes.py", "ROUTE_VERSION = (", "ROUTE_VERSION = 2")
     after = server.wait_json("/version", lambda body: body["version"] == 2)
     assert after["pid"] == server.first_pid
+    server.output.wait_for(r"^✅ reloaded \d+ modules in \d+\.\d ms$")
 
 
 def test_exception_at_import_rolls_back_and_keeps_serving(server: DevServer) -> None:
     server.edit("app/plugin_alpha.py", 'GREETING = "hello from alpha 1"', 'raise RuntimeError("broken plugin")')
     server.output.wait_for(r"rolled back: worker \d+ keeps serving")
-    assert "broken plugin" in server.output.text
+    error = "✗ error app/plugin_alpha.py:1: RuntimeError: broken plugin"
+    assert lines_after(server, error, 1) == ['    raise RuntimeError("broken plugin")']
     assert server.get("/plugin")["greeting"] == "hello from alpha 1"
     assert server.get("/version")["version"] == 1
 

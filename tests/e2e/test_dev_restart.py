@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -163,9 +164,36 @@ def test_worker_does_not_outlive_a_killed_supervisor(server: DevServer) -> None:
     wait_until(lambda: not pid_alive(pid), message="the orphaned worker to exit")
 
 
+def assert_saves_are_not_picked_up(server: DevServer) -> None:
+    """Save the route module and a restart file; show that the same worker keeps answering from the old code.
+
+    Absence has no event to wait for. With a watcher a save is a batch within its 300 ms burst
+    cap and a reload takes milliseconds (a restart under a second), so 1.5 s of answers from
+    the old code and the first worker, with no reload on the console, shows neither save was seen.
+    """
+    server.edit("app/routes.py", "ROUTE_VERSION = 1", "ROUTE_VERSION = 2")
+    (server.root / ".env").write_text("MODE=two\n")
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        body = server.get("/version", headers={"Connection": "close"})
+        assert (body["version"], body["pid"]) == (1, server.first_pid)
+        time.sleep(0.05)
+    for reload_line in ("Invalidated", "reloaded", "restart required", ".env"):
+        assert reload_line not in server.output.text
+
+
 def test_hot_no_serves_without_hook_or_watcher(start_server: Callable[..., DevServer]) -> None:
     server = start_server(HOT="no")
     body = server.get("/version")
     assert body["hot"] is False
     assert "hot reload off" in server.output.text
     assert server.get("/state")["loads"] == 1
+    assert_saves_are_not_picked_up(server)
+
+
+def test_no_watch_on_the_given_host_serves_but_does_not_apply_saves(start_server: Callable[..., DevServer]) -> None:
+    server = start_server(args=("main:app", "--no-watch", "--host", "127.0.0.1"))
+    server.output.wait_for(r"serving main:app on http://127\.0\.0\.1:\d+ \(not watching files\)")
+    body = server.get("/version")
+    assert (body["hot"], body["version"]) == (True, 1)
+    assert_saves_are_not_picked_up(server)
