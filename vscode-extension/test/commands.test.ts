@@ -12,25 +12,26 @@ const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.jso
     contributes: { commands: { command: string }[] };
 };
 
+/** `hotbed.dump` as the server sends it: `path` relative to the project, `nodePath` absolute, edges by `path`. */
 const dump: DumpEntry[] = [
     {
-        path: `${ROOT}/src/app.py`,
-        nodePath: 'src.app',
+        path: 'src/app.py',
+        nodePath: `${ROOT}/src/app.py`,
         boundary: true,
         reloadable: true,
         version: 2,
-        dependencies: ['src.user'],
+        dependencies: ['src/user.py'],
         dependents: [],
         apis: [],
     },
     {
-        path: `${ROOT}/src/user.py`,
-        nodePath: 'src.user',
+        path: 'src/user.py',
+        nodePath: `${ROOT}/src/user.py`,
         boundary: false,
         reloadable: true,
         version: 1,
         dependencies: [],
-        dependents: ['src.app'],
+        dependents: ['src/app.py'],
         apis: ['GET /api/user/list'],
     },
 ];

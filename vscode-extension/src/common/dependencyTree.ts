@@ -1,7 +1,7 @@
 /** A readable text view of the `hotbed.dump` result, shown as a read-only virtual document. */
 import type { Disposable, Event, TextDocumentContentProvider, Uri } from 'vscode';
 import { DEPENDENCY_TREE_PATH, DOCUMENT_SCHEME } from './constants';
-import { displayPath, plural } from './report';
+import { plural } from './report';
 import type { DumpEntry } from './types';
 import {
     documentUri,
@@ -27,16 +27,12 @@ function flags(entry: DumpEntry): string {
 
 /**
  * The modules as trees: each module nothing imports is a root, and below it what it imports.
- * A module is expanded once; later mentions say `(see above)`, so cycles end.
+ * A module is expanded once; later mentions say `(see above)`, so cycles end. Modules are named
+ * by their project-relative `path`, which is also what `dependencies` hold.
  */
 export function renderDependencyTree(entries: readonly DumpEntry[], root?: string): string {
-    const byKey = new Map<string, DumpEntry>();
-    for (const entry of entries) {
-        byKey.set(entry.path, entry);
-        byKey.set(entry.nodePath, entry);
-    }
-    const name = (entry: DumpEntry) => displayPath(entry.path, root);
-    const sorted = [...entries].sort((a, b) => name(a).localeCompare(name(b)));
+    const byPath = new Map(entries.map((entry) => [entry.path, entry]));
+    const sorted = [...entries].sort((a, b) => a.path.localeCompare(b.path));
     const lines = [`hotbed dependency tree: ${plural(entries.length, 'module')}${root ? ` in ${root}` : ''}`, ''];
     if (entries.length === 0) {
         lines.push('No modules are loaded. Is the dev server running?');
@@ -46,20 +42,20 @@ export function renderDependencyTree(entries: readonly DumpEntry[], root?: strin
 
     const visit = (entry: DumpEntry, prefix: string, connector: string, childPrefix: string): void => {
         if (expanded.has(entry)) {
-            lines.push(`${prefix}${connector}${name(entry)} (see above)`);
+            lines.push(`${prefix}${connector}${entry.path} (see above)`);
             return;
         }
         expanded.add(entry);
-        lines.push(`${prefix}${connector}${name(entry)} ${flags(entry)}`);
+        lines.push(`${prefix}${connector}${entry.path} ${flags(entry)}`);
         for (const api of entry.apis) {
             lines.push(`${prefix}${childPrefix}    ${api}`);
         }
-        const children = entry.dependencies.map((key) => byKey.get(key) ?? key);
+        const children = entry.dependencies.map((dependency) => byPath.get(dependency) ?? dependency);
         children.forEach((child, index) => {
             const last = index === children.length - 1;
             const nextPrefix = prefix + childPrefix;
             if (typeof child === 'string') {
-                lines.push(`${nextPrefix}${last ? '└── ' : '├── '}${displayPath(child, root)} (not tracked)`);
+                lines.push(`${nextPrefix}${last ? '└── ' : '├── '}${child} (not tracked)`);
             } else {
                 visit(child, nextPrefix, last ? '└── ' : '├── ', last ? '    ' : '│   ');
             }

@@ -45,15 +45,18 @@ export interface Status {
     report: Report | null;
 }
 
-/** One module in the result of `hotbed.dump`. */
+/** One module in the result of `hotbed.dump` (`DumpNode` in core/hotbed/protocol.py). */
 export interface DumpEntry {
+    /** Relative to the project root, e.g. `hello/routes.py`; `dependencies` and `dependents` name modules by it. */
     path: string;
+    /** The absolute file path. */
     nodePath: string;
     boundary: boolean;
     reloadable: boolean;
     version: number;
     dependencies: string[];
     dependents: string[];
+    /** Routes the module registers, e.g. `GET /api/user/list`. */
     apis: string[];
 }
 
