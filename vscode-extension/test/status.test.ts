@@ -118,6 +118,23 @@ describe('StatusBar', () => {
         expect((item.tooltip as MarkdownString).value).toContain('- took 2.1 ms');
     });
 
+    it('an ok without a report (after a restart) keeps the last reload summary', () => {
+        const { bar, item } = statusBar();
+        bar.update(status('ok', { report: report() }));
+        bar.update(status('restart-required', { report: report({ ok: false, reexecuted: [], durationMs: 9 }) }));
+        bar.update(status('restarting'));
+        bar.update(status('ok', { message: 'worker 2 serving main:app (restarted)' }));
+        expect(item.text).toBe('$(check) hotbed 2.1 ms · 3 modules');
+        expect((item.tooltip as MarkdownString).value).toContain('- took 9.0 ms');
+    });
+
+    it('an ok without a report and no reload before it says only hotbed ✓', () => {
+        const { bar, item } = statusBar();
+        bar.update(status('error', { report: report({ ok: false, errors: [syntaxError] }) }));
+        bar.update(status('ok', { message: 'worker 2 serving main:app' }));
+        expect(item.text).toBe('$(check) hotbed');
+    });
+
     it('dispose disposes the item', () => {
         const { bar, item } = statusBar();
         bar.dispose();

@@ -99,7 +99,11 @@ function reloadSummary(report: Report | null): string {
     return ` ${formatDuration(report.durationMs)} · ${plural(report.reexecuted.length, 'module')}`;
 }
 
-export function describeStatus(status: Status): StatusView {
+/**
+ * What the item shows for `status`. `lastReload` is the report of the last `ok` with one: an `ok`
+ * without a report (a restart) keeps showing that reload's summary.
+ */
+export function describeStatus(status: Status, lastReload: Report | null = null): StatusView {
     const { report } = status;
     switch (status.state) {
         case 'idle':
@@ -108,7 +112,7 @@ export function describeStatus(status: Status): StatusView {
             return { text: `$(sync~spin) ${EXTENSION_NAME}`, command: SHOW_OUTPUT, action: 'show the output' };
         case 'ok':
             return {
-                text: `$(check) ${EXTENSION_NAME}${reloadSummary(report)}`,
+                text: `$(check) ${EXTENSION_NAME}${reloadSummary(report ?? lastReload)}`,
                 command: SHOW_OUTPUT,
                 action: 'show the output',
             };
@@ -165,6 +169,8 @@ export class StatusBar implements Disposable {
     private current: Status = INITIAL_STATUS;
     /** Kept across states without a report (syncing, restarting) so the tooltip still shows it. */
     private lastReport: Report | null = null;
+    /** The report of the last `ok` that had one: the summary an `ok` without a report shows. */
+    private lastReload: Report | null = null;
 
     constructor(item: StatusBarItem = createStatusBarItem(`${EXTENSION_NAME}.status`, 100)) {
         this.item = item;
@@ -180,6 +186,9 @@ export class StatusBar implements Disposable {
         this.current = status;
         if (status.report) {
             this.lastReport = status.report;
+            if (status.state === 'ok') {
+                this.lastReload = status.report;
+            }
         }
         this.render();
     }
@@ -197,7 +206,7 @@ export class StatusBar implements Disposable {
     }
 
     private render(): void {
-        const view = describeStatus(this.current);
+        const view = describeStatus(this.current, this.lastReload);
         this.item.text = view.text;
         this.item.command = view.command;
         this.item.backgroundColor = view.background ? themeColor(view.background) : undefined;
