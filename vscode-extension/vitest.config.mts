@@ -10,5 +10,6 @@ export default defineConfig({
         environment: 'node',
         mockReset: true,
         testTimeout: 10_000,
+        setupFiles: ['test/setup.ts'],
     },
 });

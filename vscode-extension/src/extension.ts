@@ -5,10 +5,10 @@ import { registerCommands } from './common/commands';
 import { EXTENSION_NAME } from './common/constants';
 import { DependencyTreeDocument } from './common/dependencyTree';
 import { registerLogger, traceLog } from './common/log/logging';
-import { notifyStatusChange } from './common/notifications';
+import { StatusNotifier } from './common/notifications';
 import { findHotbedProject, type HotbedProject } from './common/project';
 import { interpreterFor, onDidChangePythonInterpreter } from './common/python';
-import { HotbedServer } from './common/server';
+import { type ClientFactory, HotbedServer } from './common/server';
 import { checkIfConfigurationChanged, getWorkspaceSettings } from './common/settings';
 import { StatusBar } from './common/status';
 import { DevServerTerminal } from './common/terminal';
@@ -17,27 +17,30 @@ import { createFileSystemWatcher, createOutputChannel, onDidChangeConfiguration 
 
 let server: HotbedServer | undefined;
 
-export async function activate(context: ExtensionContext): Promise<void> {
+/** VS Code calls this with the context only; `createClient` is how clients reach the server (tests give one). */
+export async function activate(
+    context: ExtensionContext,
+    createClient: ClientFactory = createLanguageClient,
+): Promise<void> {
     const outputChannel = createOutputChannel(EXTENSION_NAME);
     const statusBar = new StatusBar();
     const dependencyTree = new DependencyTreeDocument();
     const terminal = new DevServerTerminal();
-    context.subscriptions.push(outputChannel, registerLogger(outputChannel), statusBar, dependencyTree, terminal);
-
     let project: HotbedProject | undefined;
+    const notifier = new StatusNotifier(() => project && getWorkspaceSettings(project.folder));
+    context.subscriptions.push(outputChannel, registerLogger(outputChannel), statusBar, dependencyTree, terminal, notifier);
+
     const onStatus = (status: Status): void => {
         const previous = statusBar.status;
         statusBar.update(status);
-        if (project) {
-            void notifyStatusChange(previous, status, getWorkspaceSettings(project.folder));
-        }
+        void notifier.notify(previous, status);
     };
     const start = async (found: HotbedProject): Promise<void> => {
         if (server) {
             return;
         }
         project = found;
-        server = new HotbedServer({ project: found, outputChannel, createClient: createLanguageClient, onStatus });
+        server = new HotbedServer({ project: found, outputChannel, createClient, onStatus });
         context.subscriptions.push(server);
         statusBar.show();
         await server.restart();

@@ -1,61 +1,170 @@
-import { beforeEach, describe, expect, it } from 'vitest';
-import { notifyStatusChange, type NotificationSettings } from '../src/common/notifications';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RESTART_GRACE_MS } from '../src/common/constants';
+import { type NotificationSettings, StatusNotifier } from '../src/common/notifications';
+import type { Status } from '../src/common/types';
 import { report, status, syntaxError } from './helpers';
 import { commands, fake, resetFake, window } from './mocks/vscode';
 
 const onError: NotificationSettings = { autoRestart: false, showNotifications: 'onError' };
+const autoRestart: NotificationSettings = { ...onError, autoRestart: true };
+
+let settings: NotificationSettings;
+let notifier: StatusNotifier;
+
+/** Feeds the states one after another, as the status notifications arrive. */
+async function feed(...states: Status[]): Promise<void> {
+    let previous = status('idle');
+    for (const next of states) {
+        await notifier.notify(previous, next);
+        previous = next;
+    }
+}
+
+/** How long after `restart-required` the dev server's `restarting` arrives, well within the grace period. */
+const DEV_SERVER_LATENCY_MS = 100;
+
+const restartRequired = status('restart-required', { message: 'settings.py declined hot reloading' });
 
 beforeEach(() => {
     resetFake();
+    vi.useFakeTimers();
     for (const id of ['hotbed.restart', 'hotbed.showOutput', 'vscode.open']) {
         fake.commands.set(id, () => undefined);
     }
+    settings = onError;
+    notifier = new StatusNotifier(() => settings);
 });
 
-describe('notifyStatusChange', () => {
+afterEach(() => {
+    notifier.dispose();
+    vi.useRealTimers();
+});
+
+describe('StatusNotifier', () => {
     it('says nothing while the state stays the same', async () => {
-        await notifyStatusChange(status('error'), status('error'), onError);
+        await notifier.notify(status('error'), status('error'));
         expect(window.showErrorMessage).not.toHaveBeenCalled();
     });
 
-    it('restart-required with autoRestart restarts the dev server without asking', async () => {
-        await notifyStatusChange(status('syncing'), status('restart-required'), { ...onError, autoRestart: true });
-        expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart');
-        expect(window.showWarningMessage).not.toHaveBeenCalled();
-    });
+    describe('restart-required', () => {
+        it.each([
+            ['autoRestart on', autoRestart],
+            ['autoRestart off', onError],
+        ])('the dev server restarting by itself gets neither a request nor a warning (%s)', async (_name, given) => {
+            settings = given;
+            await feed(status('syncing'), restartRequired);
+            await vi.advanceTimersByTimeAsync(DEV_SERVER_LATENCY_MS);
+            await notifier.notify(restartRequired, status('restarting'));
+            await notifier.notify(status('restarting'), status('ok'));
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS * 5);
+            expect(commands.executeCommand).not.toHaveBeenCalled();
+            expect(window.showWarningMessage).not.toHaveBeenCalled();
+        });
 
-    it('restart-required otherwise offers a restart', async () => {
-        window.showWarningMessage.mockResolvedValueOnce('Restart');
-        await notifyStatusChange(status('syncing'), status('restart-required', { message: 'config.py changed' }), onError);
-        expect(window.showWarningMessage).toHaveBeenCalledWith('hotbed: config.py changed', 'Restart');
-        expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart');
+        it('any later state ends the wait, e.g. the dev server going away', async () => {
+            settings = autoRestart;
+            await feed(restartRequired);
+            await vi.advanceTimersByTimeAsync(DEV_SERVER_LATENCY_MS);
+            await notifier.notify(restartRequired, status('disconnected'));
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS * 5);
+            expect(commands.executeCommand).not.toHaveBeenCalled();
+        });
+
+        it('with autoRestart, restarts the dev server once when it did not restart within the grace period', async () => {
+            settings = autoRestart;
+            await feed(status('syncing'), restartRequired);
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS - 1);
+            expect(commands.executeCommand).not.toHaveBeenCalled();
+            await vi.advanceTimersByTimeAsync(1);
+            expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart');
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS * 5);
+            expect(commands.executeCommand).toHaveBeenCalledOnce();
+            expect(window.showWarningMessage).not.toHaveBeenCalled();
+        });
+
+        it('a repeated restart-required keeps the first wait', async () => {
+            settings = autoRestart;
+            await feed(restartRequired);
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS / 2);
+            await notifier.notify(restartRequired, restartRequired);
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS / 2);
+            expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart');
+        });
+
+        it('without autoRestart, offers a restart once when the dev server did not restart', async () => {
+            window.showWarningMessage.mockResolvedValueOnce('Restart');
+            await feed(status('syncing'), restartRequired);
+            expect(window.showWarningMessage).not.toHaveBeenCalled();
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
+            expect(window.showWarningMessage).toHaveBeenCalledExactlyOnceWith(
+                'hotbed: settings.py declined hot reloading',
+                'Restart',
+            );
+            expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart');
+        });
+
+        it('a dismissed offer restarts nothing', async () => {
+            await feed(restartRequired);
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
+            expect(window.showWarningMessage).toHaveBeenCalledOnce();
+            expect(commands.executeCommand).not.toHaveBeenCalled();
+        });
+
+        it('reads the settings when the grace period ends', async () => {
+            await feed(restartRequired);
+            settings = autoRestart;
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
+            expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart');
+        });
+
+        it('"off" shows nothing, but autoRestart still restarts', async () => {
+            settings = { autoRestart: false, showNotifications: 'off' };
+            await feed(restartRequired);
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
+            expect(window.showWarningMessage).not.toHaveBeenCalled();
+            settings = { autoRestart: true, showNotifications: 'off' };
+            await feed(restartRequired);
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
+            expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart');
+        });
+
+        it('dispose ends the wait', async () => {
+            settings = autoRestart;
+            await feed(restartRequired);
+            notifier.dispose();
+            await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
+            expect(commands.executeCommand).not.toHaveBeenCalled();
+        });
     });
 
     it('error offers to open the problem', async () => {
         window.showErrorMessage.mockResolvedValueOnce('Open Problem');
         const failed = status('error', { message: 'reload failed', report: report({ errors: [syntaxError] }) });
-        await notifyStatusChange(status('syncing'), failed, onError);
+        await feed(status('syncing'), failed);
         expect(window.showErrorMessage).toHaveBeenCalledWith('hotbed: reload failed', 'Open Problem', 'Show Output');
         expect(commands.executeCommand.mock.calls[0]![0]).toBe('vscode.open');
     });
 
     it('ok notifies only with "always"', async () => {
-        await notifyStatusChange(status('syncing'), status('ok'), onError);
+        await feed(status('syncing'), status('ok'));
         expect(window.showInformationMessage).not.toHaveBeenCalled();
-        await notifyStatusChange(status('syncing'), status('ok', { message: 'reloaded' }), {
-            ...onError,
-            showNotifications: 'always',
-        });
+        settings = { ...onError, showNotifications: 'always' };
+        await feed(status('syncing'), status('ok', { message: 'reloaded' }));
         expect(window.showInformationMessage).toHaveBeenCalledWith('hotbed: reloaded');
     });
 
-    it('"off" shows nothing, but autoRestart still restarts', async () => {
-        const off: NotificationSettings = { autoRestart: false, showNotifications: 'off' };
-        await notifyStatusChange(status('syncing'), status('error'), off);
-        await notifyStatusChange(status('syncing'), status('restart-required'), off);
+    it('"off" shows no error', async () => {
+        settings = { autoRestart: false, showNotifications: 'off' };
+        await feed(status('syncing'), status('error'));
+        expect(window.showErrorMessage).not.toHaveBeenCalled();
+    });
+
+    it('outside a project shows nothing', async () => {
+        notifier = new StatusNotifier(() => undefined);
+        await feed(status('syncing'), status('error'), restartRequired);
+        await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
         expect(window.showErrorMessage).not.toHaveBeenCalled();
         expect(window.showWarningMessage).not.toHaveBeenCalled();
-        await notifyStatusChange(status('syncing'), status('restart-required'), { ...off, autoRestart: true });
-        expect(commands.executeCommand).toHaveBeenCalledWith('hotbed.restart');
+        expect(commands.executeCommand).not.toHaveBeenCalled();
     });
 });

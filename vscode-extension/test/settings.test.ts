@@ -166,14 +166,14 @@ describe('hotbed project detection', () => {
         expect(await findHotbedProject()).toBeUndefined();
     });
 
-    it('activation events cover python files, entity files, hotbed.toml and .hotbed', () => {
-        expect(manifest.activationEvents).toEqual(
-            expect.arrayContaining([
-                'onLanguage:python',
-                'workspaceContains:**/hotbed.toml',
-                'workspaceContains:.hotbed',
-                'workspaceContains:**/*.entity.json',
-            ]),
-        );
+    it('activates on exactly the project markers, entity files and Python files, never on everything', () => {
+        // pyproject.toml only at the top, as findHotbedProject reads it: activate() then checks for [tool.hotbed].
+        expect(manifest.activationEvents).toEqual([
+            'workspaceContains:**/hotbed.toml',
+            'workspaceContains:.hotbed',
+            'workspaceContains:pyproject.toml',
+            'workspaceContains:**/*.entity.json',
+            'onLanguage:python',
+        ]);
     });
 });

@@ -1,17 +1,20 @@
 /** Builds the LanguageClient that runs `<python> -m hotbed_lsp` over stdio. */
 import type { FileSystemWatcher, LogOutputChannel } from 'vscode';
 import {
+    type DynamicFeature,
+    type Executable,
+    type ExecuteCommandOptions,
     LanguageClient,
-    RevealOutputChannelOn,
     type LanguageClientOptions,
+    RevealOutputChannelOn,
     type ServerOptions,
 } from 'vscode-languageclient/node';
-import { EXTENSION_NAME, SERVER_MODULE } from './constants';
+import { ENTITY_GLOB, EXECUTE_COMMAND_REQUEST, EXTENSION_NAME, SERVER_MODULE } from './constants';
 
 export interface ClientOptions {
     interpreter: readonly string[];
     serverArgs: readonly string[];
-    /** The project folder: the server's working directory. */
+    /** The project folder: the server's working directory and its `projectRoot`. */
     cwd: string;
     outputChannel: LogOutputChannel;
     /** Files whose changes outside the editor the server hears about (didChangeWatchedFiles). */
@@ -20,19 +23,24 @@ export interface ClientOptions {
     ownedCommands: readonly string[];
 }
 
+/** The documents the server hears about: Python files and entity files. */
 export const DOCUMENT_SELECTOR = [
     { scheme: 'file', language: 'python' },
-    { scheme: 'file', pattern: '**/*.entity.json' },
+    { scheme: 'file', pattern: ENTITY_GLOB },
 ];
 
-export function createLanguageClient(options: ClientOptions): LanguageClient {
+/** `<python> [interpreter args] -m hotbed_lsp [server args]`, run in the project folder. */
+export function serverExecutable(options: ClientOptions): Executable {
     const [command, ...interpreterArgs] = options.interpreter;
-    const serverOptions: ServerOptions = {
+    return {
         command,
         args: [...interpreterArgs, '-m', SERVER_MODULE, ...options.serverArgs],
         options: { cwd: options.cwd, env: { ...process.env } },
     };
-    const clientOptions: LanguageClientOptions = {
+}
+
+export function clientOptions(options: ClientOptions): LanguageClientOptions {
+    return {
         documentSelector: DOCUMENT_SELECTOR,
         outputChannel: options.outputChannel,
         traceOutputChannel: options.outputChannel,
@@ -40,18 +48,25 @@ export function createLanguageClient(options: ClientOptions): LanguageClient {
         synchronize: { fileEvents: options.watchers },
         initializationOptions: { projectRoot: options.cwd },
     };
-    const client = new LanguageClient(EXTENSION_NAME, EXTENSION_NAME, serverOptions, clientOptions);
-    claimServerCommands(client, options.ownedCommands);
+}
+
+/** The client for `options`; `server` is how it reaches the server, the interpreter process unless given. */
+export function createLanguageClient(
+    options: ClientOptions,
+    server: ServerOptions = serverExecutable(options),
+): LanguageClient {
+    const client = new LanguageClient(EXTENSION_NAME, EXTENSION_NAME, server, clientOptions(options));
+    claimServerCommands(client.getFeature(EXECUTE_COMMAND_REQUEST), options.ownedCommands);
     return client;
 }
 
 /**
  * The client registers a VS Code command for every command the server advertises; `hotbed.restart`
- * and `hotbed.sync` are the extension's own (they must exist while no server runs), so they are
- * left out of that registration and sent with `workspace/executeCommand` by the extension.
+ * and `hotbed.sync` are the extension's own (they must exist while no server runs, and VS Code
+ * refuses a second registration), so they are left out of that registration and sent with
+ * `workspace/executeCommand` by the extension.
  */
-function claimServerCommands(client: LanguageClient, owned: readonly string[]): void {
-    const feature = client.getFeature('workspace/executeCommand');
+export function claimServerCommands(feature: DynamicFeature<ExecuteCommandOptions>, owned: readonly string[]): void {
     const register = feature.register.bind(feature);
     feature.register = (data) => {
         const commands = (data.registerOptions.commands ?? []).filter((command) => !owned.includes(command));

@@ -45,6 +45,12 @@ export const DEPENDENCY_TREE_PATH = 'dependency-tree.txt';
 /** Configuration changes arrive in bursts; restarts wait this long and run once. */
 export const LS_SERVER_RESTART_DELAY = 1000;
 
+/**
+ * After `restart-required`, how long `hotbed dev` has to start restarting its worker by itself
+ * (it says `restarting` within milliseconds); only past this does the extension step in.
+ */
+export const RESTART_GRACE_MS = 2000;
+
 /** Files that make a folder a hotbed project. */
 export const PROJECT_MARKERS = {
     config: 'hotbed.toml',

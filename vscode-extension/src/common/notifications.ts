@@ -1,5 +1,9 @@
-/** Pop-ups on changes of state, per `hotbed.showNotifications`, and `hotbed.autoRestart`. */
-import { Command } from './constants';
+/**
+ * Pop-ups on changes of state, per `hotbed.showNotifications`, and `hotbed.autoRestart`: only for
+ * what a person must act on.
+ */
+import type { Disposable } from 'vscode';
+import { Command, RESTART_GRACE_MS } from './constants';
 import { traceError, traceInfo } from './log/logging';
 import type { HotbedSettings } from './settings';
 import { describeStatus } from './status';
@@ -20,40 +24,81 @@ async function run(command: string, ...args: unknown[]): Promise<void> {
     }
 }
 
-/** Reacts to a move from `previous` to `status`; staying in a state notifies nothing. */
-export async function notifyStatusChange(previous: Status, status: Status, settings: NotificationSettings): Promise<void> {
-    if (previous.state === status.state) {
-        return;
+/**
+ * Reacts to changes of state. `restart-required` is normally followed at once by `restarting` and
+ * `ok`: `hotbed dev` replaces its worker by itself. So the notifier waits RESTART_GRACE_MS for any
+ * other state; only when none comes does it restart the dev server (`hotbed.autoRestart`) or offer
+ * a restart.
+ */
+export class StatusNotifier implements Disposable {
+    private grace: ReturnType<typeof setTimeout> | undefined;
+
+    /** `settings` gives the project's current settings, or `undefined` outside a project (nothing is shown). */
+    constructor(private readonly settings: () => NotificationSettings | undefined) {}
+
+    /** The move from `previous` to `status`; staying in a state notifies nothing. */
+    async notify(previous: Status, status: Status): Promise<void> {
+        if (previous.state === status.state) {
+            return;
+        }
+        this.endGrace();
+        const settings = this.settings();
+        if (!settings) {
+            return;
+        }
+        const level = settings.showNotifications;
+        switch (status.state) {
+            case 'restart-required':
+                this.grace = setTimeout(() => {
+                    this.grace = undefined;
+                    void this.restartDidNotHappen(status);
+                }, RESTART_GRACE_MS);
+                return;
+            case 'error':
+                if (level !== 'off') {
+                    const choice = await showErrorMessage(`hotbed: ${status.message}`, OPEN_PROBLEM, SHOW_OUTPUT);
+                    if (choice === OPEN_PROBLEM) {
+                        const { command } = describeStatus(status);
+                        await run(command.command, ...(command.arguments ?? []));
+                    } else if (choice === SHOW_OUTPUT) {
+                        await run(Command.showOutput);
+                    }
+                }
+                return;
+            case 'ok':
+                if (level === 'always') {
+                    await showInformationMessage(`hotbed: ${status.message}`);
+                }
+                return;
+            default:
+                return;
+        }
     }
-    const level = settings.showNotifications;
-    switch (status.state) {
-        case 'restart-required':
-            if (settings.autoRestart) {
-                traceInfo('Restart required; restarting the dev server (hotbed.autoRestart).');
+
+    dispose(): void {
+        this.endGrace();
+    }
+
+    /** The dev server stayed in `restart-required`: restart it, or ask, per the settings of now. */
+    private async restartDidNotHappen(status: Status): Promise<void> {
+        const settings = this.settings();
+        if (!settings) {
+            return;
+        }
+        if (settings.autoRestart) {
+            traceInfo('Restart required and the dev server did not restart; restarting it (hotbed.autoRestart).');
+            await run(Command.restart);
+        } else if (settings.showNotifications !== 'off') {
+            if ((await showWarningMessage(`hotbed: ${status.message}`, RESTART)) === RESTART) {
                 await run(Command.restart);
-            } else if (level !== 'off') {
-                if ((await showWarningMessage(`hotbed: ${status.message}`, RESTART)) === RESTART) {
-                    await run(Command.restart);
-                }
             }
-            return;
-        case 'error':
-            if (level !== 'off') {
-                const choice = await showErrorMessage(`hotbed: ${status.message}`, OPEN_PROBLEM, SHOW_OUTPUT);
-                if (choice === OPEN_PROBLEM) {
-                    const { command } = describeStatus(status);
-                    await run(command.command, ...(command.arguments ?? []));
-                } else if (choice === SHOW_OUTPUT) {
-                    await run(Command.showOutput);
-                }
-            }
-            return;
-        case 'ok':
-            if (level === 'always') {
-                await showInformationMessage(`hotbed: ${status.message}`);
-            }
-            return;
-        default:
-            return;
+        }
+    }
+
+    private endGrace(): void {
+        if (this.grace) {
+            clearTimeout(this.grace);
+            this.grace = undefined;
+        }
     }
 }

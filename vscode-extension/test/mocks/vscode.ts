@@ -1,11 +1,17 @@
 /**
- * A fake of the `vscode` module, aliased in vitest.config.mts: just enough of the editor API for
- * src/common/vscodeapi.ts, with its state in `fake` so tests can arrange and inspect it.
+ * A fake of the `vscode` module, aliased in vitest.config.mts (and handed to vscode-languageclient
+ * by test/setup.ts): just enough of the editor API for src/common/vscodeapi.ts and the real
+ * LanguageClient, with its state in `fake` so tests can arrange and inspect it.
  */
 import * as path from 'node:path';
 import { vi } from 'vitest';
 
 type Listener<T> = (value: T) => unknown;
+
+/** An event that never fires. */
+function noEvent(): Disposable {
+    return new Disposable();
+}
 
 export class Disposable {
     constructor(private readonly callOnDispose: () => void = () => undefined) {}
@@ -268,6 +274,18 @@ export const workspace = {
     onDidChangeConfiguration: (listener: Listener<{ affectsConfiguration(section: string): boolean }>) =>
         fake.configurationChanged.event(listener),
     onDidChangeWorkspaceFolders: () => new Disposable(),
+    // Events vscode-languageclient subscribes to; nothing fires them here.
+    textDocuments: [],
+    notebookDocuments: [],
+    onDidOpenTextDocument: noEvent,
+    onDidChangeTextDocument: noEvent,
+    onDidCloseTextDocument: noEvent,
+    onDidSaveTextDocument: noEvent,
+    onWillSaveTextDocument: noEvent,
+    onDidOpenNotebookDocument: noEvent,
+    onDidChangeNotebookDocument: noEvent,
+    onDidCloseNotebookDocument: noEvent,
+    onDidSaveNotebookDocument: noEvent,
     createFileSystemWatcher: vi.fn((glob: string) => {
         const watcher = new FakeFileSystemWatcher(glob);
         fake.watchers.push(watcher);
@@ -302,4 +320,74 @@ export const workspace = {
 
 export const extensions = {
     getExtension: vi.fn((id: string) => fake.extensions.get(id)),
+};
+
+// What vscode-languageclient needs besides the API above: the real LanguageClient runs against
+// this fake too (see test/setup.ts). Its converters extend these classes when the module loads.
+
+/** The constructor arguments of an editor value class, kept as given. */
+class EditorValue {
+    readonly args: unknown[];
+
+    constructor(...args: unknown[]) {
+        this.args = args;
+    }
+}
+
+export class CompletionItem extends EditorValue {}
+export class CodeLens extends EditorValue {}
+export class CodeAction extends EditorValue {}
+export class Diagnostic extends EditorValue {}
+export class DocumentLink extends EditorValue {}
+export class InlayHint extends EditorValue {}
+export class SymbolInformation extends EditorValue {}
+export class CallHierarchyItem extends EditorValue {}
+export class TypeHierarchyItem extends EditorValue {}
+export class TabInputText extends EditorValue {}
+export class TabInputTextDiff extends EditorValue {}
+export class TabInputCustom extends EditorValue {}
+export class CancellationError extends Error {}
+
+export const CodeActionKind = {
+    Empty: { value: '' },
+    QuickFix: { value: 'quickfix' },
+    Refactor: { value: 'refactor' },
+    RefactorExtract: { value: 'refactor.extract' },
+    RefactorInline: { value: 'refactor.inline' },
+    RefactorRewrite: { value: 'refactor.rewrite' },
+    Source: { value: 'source' },
+    SourceOrganizeImports: { value: 'source.organizeImports' },
+};
+
+/** The engine version package.json asks for; the client checks it. */
+export const version = '1.82.0';
+
+export const env = { appName: 'Visual Studio Code', language: 'en', openExternal: vi.fn(async () => true) };
+
+export class FakeDiagnosticCollection {
+    readonly entries = new Map<string, unknown[]>();
+
+    constructor(public readonly name: string | undefined) {}
+
+    set(uri: Uri, diagnostics: unknown[] | undefined): void {
+        this.entries.set(uri.toString(), diagnostics ?? []);
+    }
+
+    delete(uri: Uri): void {
+        this.entries.delete(uri.toString());
+    }
+
+    clear(): void {
+        this.entries.clear();
+    }
+
+    dispose(): void {
+        this.entries.clear();
+    }
+}
+
+export const languages = {
+    createDiagnosticCollection: vi.fn((name?: string) => new FakeDiagnosticCollection(name)),
+    /** No document is open in the fake editor, so no selector matches one. */
+    match: vi.fn(() => 0),
 };
