@@ -91,8 +91,12 @@ class EntityProject:
         for route in self.registry:
             self.console.print(f"  [cyan]{route.http_method:6}[/] {route.path}")
 
-    def _autoload(self) -> list[ModuleType]:
-        """Import the types, model and API modules not imported yet (new files included)."""
+    def _autoload(self, *, strict: bool = True) -> list[ModuleType]:
+        """Import the types, model and API modules not imported yet (new files included).
+
+        Not `strict` (in a batch), a module that fails to import is logged and tried again
+        next batch, and the others still load: their routes must not wait for its fix.
+        """
         self._autoloaded &= set(sys.modules)  # a deleted module is loaded again if it comes back
         found: dict[str, list[Path]] = {suffix: [] for suffix in AUTOLOAD_SUFFIXES}
         for folder, dirs, files in os.walk(self.config.source_path):
@@ -105,10 +109,18 @@ class EntityProject:
         for suffix in AUTOLOAD_SUFFIXES:
             for path in found[suffix]:
                 name = module_name(path, self.config)
-                if name not in self._autoloaded:
+                if name in self._autoloaded:
+                    continue
+                try:
                     # It may be in sys.modules already, imported by a module loaded before it.
-                    loaded.append(importlib.import_module(name))
-                    self._autoloaded.add(name)
+                    module = importlib.import_module(name)
+                except Exception as exc:
+                    if strict:
+                        raise
+                    logger.warning("could not load %s: %s", name, exc)
+                    continue
+                loaded.append(module)
+                self._autoloaded.add(name)
         return loaded
 
     # -- hooks the syncer calls ----------------------------------------------------------
@@ -134,11 +146,7 @@ class EntityProject:
         """The batch's last step: new modules, their routes, the client's services, the final report."""
         # A committed reload swapped its modules' routes at the commit (the registry is a commit hook).
         swapped = self.registry.last_changes if report.reload.committed else RouteChanges()
-        try:
-            fresh = self._autoload()
-        except Exception as exc:  # a new API file that fails to import waits for its fix
-            logger.warning("could not load a new module: %s", exc)
-            fresh = []
+        fresh = self._autoload(strict=False)
         added = self.registry.update(fresh) if fresh else RouteChanges()
         resources = {resource_name(r.owner) for r in (*swapped.registered, *added.registered, *swapped.removed)}
         generated = self.syncer.refresh_services(self._entity_ids(resources)) if resources else []

@@ -38,6 +38,13 @@ def stop_engine() -> Iterator[None]:
     hmr.shutdown()
 
 
+def _notes(tmp_path: Path, *, hot: bool = False) -> tuple[Path, EntityProject]:
+    """A new project from `hotbed new`, started in this process."""
+    root = tmp_path / "notes"
+    create_project(root)
+    return root, EntityProject.start(root, hot=hot)
+
+
 def _files(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes()
@@ -82,9 +89,7 @@ def test_new_refuses_a_folder_in_use(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("isolated_imports")
 def test_a_removed_entity_leaves_its_table_and_data_and_says_so(tmp_path: Path) -> None:
-    root = tmp_path / "notes"
-    create_project(root)
-    project = EntityProject.start(root, hot=False)
+    root, project = _notes(tmp_path)
     tag = root / "src/application/tag/tag.entity.json"
     tag.parent.mkdir()
     tag.write_text(json.dumps({"id": "Tag", "table": "tags", "props": [{"name": "id", "type": "integer"}]}))
@@ -107,9 +112,7 @@ def test_a_removed_entity_leaves_its_table_and_data_and_says_so(tmp_path: Path) 
 
 @pytest.mark.usefixtures("isolated_imports", "stop_engine")
 def test_completed_hooks_see_the_batch_after_new_modules_are_loaded(tmp_path: Path) -> None:
-    root = tmp_path / "notes"
-    create_project(root)
-    project = EntityProject.start(root, hot=True)
+    root, project = _notes(tmp_path, hot=True)
     seen: list[tuple[SyncReport, bool, list[str]]] = []
     project.syncer.on_completed(
         lambda report: seen.append(
@@ -137,3 +140,26 @@ def test_completed_hooks_see_the_batch_after_new_modules_are_loaded(tmp_path: Pa
     assert seen[1][0] is edited and edited.reload.committed
     assert ("src/application/note/note_model.py", 3) in edited.api_counts
     assert "GET /api/note/count" in edited.apis
+
+
+@pytest.mark.usefixtures("isolated_imports")
+def test_a_new_module_that_fails_to_import_does_not_keep_the_others_from_registering(tmp_path: Path) -> None:
+    root, project = _notes(tmp_path)
+    folder = root / "src/application/note"
+    # Autoloaded in name order: export_api.py first, then search_api.py, which fails.
+    (folder / "export_api.py").write_text(
+        "from hotbed.api import api\n\n\nclass ExportApi:\n"
+        '    @api(http_method="GET")\n    @classmethod\n    def csv(cls) -> str:\n        return "id,title"\n'
+    )
+    (folder / "search_api.py").write_text("raise RuntimeError('not written yet')\n")
+
+    report = project.apply((Change(str(folder / "export_api.py"), "add"), Change(str(folder / "search_api.py"), "add")))
+
+    assert report.apis == ("GET /api/export/csv",)
+    assert "GET /api/export/csv" in {str(route) for route in project.registry}
+
+    (folder / "search_api.py").write_text(
+        "from hotbed.api import api\n\n\nclass SearchApi:\n"
+        '    @api(http_method="GET")\n    @classmethod\n    def find(cls, q: str) -> str:\n        return q\n'
+    )
+    assert project.apply((Change(str(folder / "search_api.py")),)).apis == ("GET /api/search/find",)
