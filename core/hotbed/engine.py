@@ -283,7 +283,16 @@ class Engine:
             if reasons:
                 raise RestartRequired(reasons)
             if order:
-                self._run(order, [], (node.path,), time.perf_counter())
+                result = self._run(order, [], (node.path,), time.perf_counter())
+                # No reload report carries this one to a console: the rollback must not go unnoticed.
+                for error in result.errors:
+                    logger.warning(
+                        "hot.invalidate() in %s: %s:%d: %s",
+                        node.rel,
+                        self.relative(error.path),
+                        error.line,
+                        error.message,
+                    )
 
     def _run(self, plan: list[Node], removed: list[Node], changed: tuple[str, ...], started: float) -> ReloadResult:
         transaction = Transaction(self, plan, removed)

@@ -3,6 +3,7 @@ dispose/prune callbacks, compile-before-execute and excluded folders, on real pr
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import pytest
@@ -117,6 +118,26 @@ def test_invalidate_outside_a_reload_reexecutes_the_importers_now(make_project: 
     assert sys.modules["counter"] is counter, "the module itself is not re-executed"
     assert sys.modules["user"] is not user and sys.modules["user"].SEEN == 1
     assert {row["path"]: row["version"] for row in hmr.dump()} == {"counter.py": 1, "user.py": 2}
+
+
+def test_invalidate_outside_a_reload_that_fails_rolls_back_and_says_so(
+    make_project: MakeProject, caplog: pytest.LogCaptureFixture
+) -> None:
+    project = make_project(
+        {
+            "counter.py": "import hotbed\nhot = hotbed.hot(__name__)\nCOUNT = [0]\n",
+            "user.py": "from counter import COUNT\nif COUNT[0]:\n    raise RuntimeError('no second run')\n",
+        }
+    )
+    project.load("user")
+    counter, user = sys.modules["counter"], sys.modules["user"]
+    counter.COUNT[0] = 1
+
+    with caplog.at_level(logging.WARNING, logger="hotbed.engine"):
+        counter.hot.invalidate()
+
+    assert sys.modules["user"] is user, "the failed re-execution is rolled back"
+    assert "hot.invalidate() in counter.py: user.py:3: RuntimeError: no second run" in caplog.text
 
 
 def test_invalidate_outside_a_reload_with_a_non_boundary_importer_requires_a_restart(
