@@ -81,12 +81,25 @@ class Output:
 
 
 class DevServer:
+    """`hotbed dev` in `root`; `watch=False` starts it without its file watcher (`--no-watch`).
+
+    Without the watcher only the control channel (an editor, `sync`) can bring a change in,
+    so a test of the editor's path cannot pass on the watcher's account.
+    """
+
     def __init__(
-        self, root: Path, env: dict[str, str], target: tuple[str, ...] = ("main:app",), log_level: str = "warning"
+        self,
+        root: Path,
+        env: dict[str, str],
+        target: tuple[str, ...] = ("main:app",),
+        log_level: str = "warning",
+        *,
+        watch: bool = True,
     ) -> None:
         self.root = root
+        self.watch = watch
         self.process = subprocess.Popen(
-            [str(HOTBED), "dev", *target, "--port", "0", "--log-level", log_level],
+            [str(HOTBED), "dev", *target, "--port", "0", "--log-level", log_level, *(() if watch else ("--no-watch",))],
             cwd=root,
             env=env,
             stdin=subprocess.DEVNULL,
