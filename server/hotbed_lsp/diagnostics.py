@@ -4,9 +4,11 @@ Each kind of diagnostic has its own lifetime, so each is kept apart and the publ
 is their union:
 
 - `reload-error`: filed under the paths of the batch that caused it (an error may sit in
-  an importer of the saved file); a later report for any of those paths, or for the file
-  the error is in, replaces them. A report that changed nothing means the file on disk is
-  what runs, so its errors no longer hold either.
+  an importer of the saved file). A later batch whose code runs (nothing rolled back, no
+  restart pending) settles every file it changed, re-executed or was given: those files'
+  code on disk is what runs now, even when the batch changed nothing because they already
+  matched it. A settled file clears the errors filed under it or sitting in it; a failed
+  batch replaces the errors of the files it was given. A full sync settles every file.
 - `restart-required` / `declined`: on the changed files, until a worker started after the
   change serves (`clear_restarts`).
 - `entity-error` and `boundary-import`: recomputed from the files by the linters.
@@ -41,6 +43,7 @@ RELOAD_ERROR = "reload-error"
 ENTITY_ERROR = "entity-error"
 BOUNDARY_IMPORT = "boundary-import"
 RESTART_CODES = frozenset({RESTART_REQUIRED, DECLINED})
+_AFTER_COMMIT = frozenset({"dispose", "prune"})  # error kinds raised by callbacks once the new code runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,11 @@ def _reload_error(error: ReportError) -> lsp.Diagnostic:
     return diagnostic(Located(error.path, error.line, error.column, error.message, error.line, end), RELOAD_ERROR)
 
 
+def _runs(report: Report) -> bool:
+    """The batch's code runs now: no error rolled it back (only callbacks after a commit failed), no restart waits."""
+    return not report.restart and all(e.kind in _AFTER_COMMIT for e in report.errors)
+
+
 class Diagnostics:
     """Every hotbed diagnostic the editor should see, by absolute path."""
 
@@ -87,9 +95,21 @@ class Diagnostics:
 
     # -- updates ------------------------------------------------------------------------------
 
-    def apply_report(self, report: Report, sent: Sequence[str] = ()) -> None:
-        """Take in one batch's report; `sent` are the paths this server asked to sync."""
+    def apply_report(
+        self, report: Report, sent: Sequence[str] = (), *, everything: bool = False, restarts: bool = True
+    ) -> None:
+        """Take in one batch's report.
+
+        `sent` are the paths the batch was given, when known (this server asked for them, or
+        the status said which files an error was about); `everything` says the batch was
+        given every project file (a full sync); `restarts=False` leaves the restart
+        diagnostics alone (the answer to a sync comes after the restart it caused).
+        """
         touched = set(report.changed) | set(sent)
+        if _runs(report):
+            touched.update(report.reexecuted)  # their code on disk runs now
+        if everything:
+            self._reload.clear()
         for cause in list(self._reload):
             errors = self._reload[cause]
             if touched.intersection(cause) or any(e.path in touched for e in errors):
@@ -97,7 +117,7 @@ class Diagnostics:
         reload_errors = [e for e in report.errors if e.kind != "entity"]  # the entity linter covers those
         if reload_errors:
             self._reload[tuple(report.changed or sent)] = reload_errors
-        if report.restart:
+        if report.restart and restarts:
             declined = any(r.kind == "declined" for r in report.restart)
             message = "; ".join(r.message for r in report.restart) + " (the dev server restarts to apply it)"
             for path in report.changed or sent:

@@ -55,6 +55,21 @@ def _uri(path: str) -> str:
     return uri
 
 
+def _matched(status: Status, previous: Report | None) -> list[str]:
+    """The files an `ok` batch that changed nothing found identical to the running code, when the status tells.
+
+    Such a batch keeps the state it found, except that it clears an `error` whose files
+    now match the running code (docs/protocol.md): `ok` with a report that changed nothing,
+    right after an error's report, says that error's files run as they are on disk.
+    """
+    report = status.report
+    if status.state != "ok" or report is None or previous is None or not previous.errors:
+        return []
+    if report.changed or report.reexecuted or report.errors or report.restart:
+        return []
+    return [*previous.changed, *(e.path for e in previous.errors)]
+
+
 class HotbedLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("hotbed", __version__)
@@ -64,6 +79,7 @@ class HotbedLanguageServer(LanguageServer):
         self.diagnostics = Diagnostics()
         self.graph = ModuleGraph()
         self._fresh_connection = True
+        self._last_report: Report | None = None  # of the dev server's last status
         self._graph_task: asyncio.Task[None] | None = None
         self._graph_stale = False
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -100,8 +116,9 @@ class HotbedLanguageServer(LanguageServer):
             self.diagnostics.clear_restarts()
             self.diagnostics.clear_reload_errors()
         self._fresh_connection = False
+        previous, self._last_report = self._last_report, report
         if report is not None and status.state != "syncing":
-            self.diagnostics.apply_report(report)
+            self.diagnostics.apply_report(report, sent=_matched(status, previous))
         if status.state in ("ok", "idle") and (report is None or not report.restart):
             self.diagnostics.clear_restarts()
         if status.state == "error" and report is None and status != self.state:
@@ -113,6 +130,7 @@ class HotbedLanguageServer(LanguageServer):
 
     def on_disconnect(self) -> None:
         self._fresh_connection = True
+        self._last_report = None
         self.graph = ModuleGraph()
         assert self.layout is not None
         self._send_status(Status("disconnected", f"no hotbed dev running for {self.layout.root}"))
@@ -168,7 +186,9 @@ class HotbedLanguageServer(LanguageServer):
         except (NotConnected, ControlError) as exc:
             logger.info("sync failed: %s", exc)
             return None
-        self.diagnostics.apply_report(report, sent=[c.path for c in changes])
+        # The batch's status came first and brought its restart; a restart the batch caused has
+        # already happened by now, so only what `sent` adds is new here.
+        self.diagnostics.apply_report(report, sent=[c.path for c in changes], everything=not changes, restarts=False)
         self.publish()
         return report
 

@@ -1,7 +1,10 @@
-"""The real language server (`python -m hotbed_lsp`) driven by a pytest-lsp client, beside a real `hotbed dev`.
+"""The real language server (`python -m hotbed_lsp`, or `hotbed lsp`) driven by a pytest-lsp client, beside a real
+`hotbed dev`.
 
-Every wait is for a notification with a deadline: a status, or diagnostics that satisfy
-a condition. Nothing sleeps and hopes.
+The dev server runs without its file watcher unless a test asks for it, so a change the
+editor reports can only have reached it through the language server. Every wait is for
+a notification with a deadline: a status, or diagnostics that satisfy a condition.
+Nothing sleeps and hopes.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from tests.helpers import devserver
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = devserver.TIMEOUT
+PYTHON_M_HOTBED_LSP = (sys.executable, "-m", "hotbed_lsp")
+HOTBED_LSP = (str(devserver.HOTBED), "lsp")  # the console script editors are told to run
 
 T = TypeVar("T")
 
@@ -41,6 +46,32 @@ class App:
     url: str  # GET this ...
     served: Callable[[Any], str]  # ... and this is what `old`/`new` changed
     declined: Path  # a module that declines hot reload
+    other: Path  # a module whose save does not re-execute `module`
+    counter: tuple[str, str]  # text in `module`, and what replaces it to serve how often `module` ran at `runs_url`
+    runs_url: str
+
+
+# How often a module ran, kept in `hot.data` (which outlives its versions) and served.
+_RUNS = """
+import hotbed as _hotbed
+
+_runs = _hotbed.hot(__name__).data
+_runs["n"] = _runs.get("n", 0) + 1
+
+"""
+_HELLO_RUNS = """
+
+@router.get("/runs")
+def runs() -> dict[str, int]:
+    return {"runs": _runs["n"]}
+"""
+_USER_MODEL = "class UserModel(BaseModel):\n    entity = User\n"
+_BLOG_RUNS = """
+    @api(http_method="GET")
+    @classmethod
+    def runs(cls) -> dict[str, int]:
+        return {"runs": _runs["n"]}
+"""
 
 
 @pytest.fixture
@@ -57,6 +88,9 @@ def hello_app(tmp_path: Path) -> App:
         url="/greet/ada",
         served=lambda body: str(body["message"]),
         declined=root / "hello/settings.py",
+        other=root / "hello/main.py",
+        counter=("router = APIRouter()\n", "router = APIRouter()\n" + _RUNS + _HELLO_RUNS),
+        runs_url="/runs",
     )
 
 
@@ -75,6 +109,9 @@ def blog_app(tmp_path: Path) -> App:
         url="/api/user/welcome",
         served=str,
         declined=application / "config.py",
+        other=application / "user/user_api.py",
+        counter=(_USER_MODEL, _RUNS + _USER_MODEL + _BLOG_RUNS),
+        runs_url="/api/user/runs",
     )
 
 
@@ -100,22 +137,39 @@ def uri(path: Path | str) -> str:
     return result
 
 
+def count_runs(app: App) -> None:
+    """Make `app.module` count its executions and serve the count at `app.runs_url` (before the dev server starts)."""
+    anchor, replacement = app.counter
+    source = app.module.read_text()
+    assert anchor in source, f"{anchor!r} not in {app.module}"
+    app.module.write_text(source.replace(anchor, replacement, 1))
+
+
 class DevServer(devserver.DevServer):
     """`hotbed dev` serving an example app; each GET on a new connection (workers get replaced)."""
 
-    def __init__(self, app: App) -> None:
-        super().__init__(app.root, devserver.server_environment(), target=(app.target,) if app.target else ())
+    def __init__(self, app: App, *, watch: bool = False) -> None:
+        target = (app.target,) if app.target else ()
+        super().__init__(app.root, devserver.server_environment(), target=target, watch=watch)
+        self.app = app
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return super().get(path, headers={"Connection": "close"}, **kwargs)
 
+    def served(self) -> str:
+        return self.app.served(self.get(self.app.url))
+
+    def runs(self) -> int:
+        return int(self.get(self.app.runs_url)["runs"])
+
 
 @pytest.fixture
-def start_dev(app: App) -> Iterator[Callable[[], DevServer]]:
+def start_dev(app: App) -> Iterator[Callable[..., DevServer]]:
+    """Start `hotbed dev` for the app: without its watcher unless `watch=True`."""
     servers: list[DevServer] = []
 
-    def start() -> DevServer:
-        servers.append(DevServer(app))
+    def start(*, watch: bool = False) -> DevServer:
+        servers.append(DevServer(app, watch=watch))
         return servers[-1]
 
     yield start
@@ -172,6 +226,17 @@ class Editor:
         """The first status from index `since` on that satisfies `predicate`."""
         return await self.until(lambda: next((s for s in self.statuses[since:] if predicate(s)), None), what)
 
+    async def applied(self, path: Path, since: int, field: str = "reexecuted") -> Status:
+        """The first `ok` status from index `since` on whose report lists `path` under `field`."""
+        return await self.status(
+            lambda s: s.state == "ok" and s.report is not None and str(path) in getattr(s.report, field),
+            f"ok with {path.name} in {field}",
+            since,
+        )
+
+    def states(self, since: int = 0) -> list[str]:
+        return [s.state for s in self.statuses[since:]]
+
     def diagnostics(self, path: Path, code: str | None = None) -> list[lsp.Diagnostic]:
         found = self.client.diagnostics.get(uri(path), [])
         return [d for d in found if code is None or d.code == code]
@@ -212,17 +277,26 @@ class Editor:
         assert old in source, f"{old!r} not in {path}"
         self.save(path, source.replace(old, new, 1))
 
+    async def code_actions(self, path: Path, diagnostic: lsp.Diagnostic) -> list[Any]:
+        actions = await self.client.text_document_code_action_async(
+            lsp.CodeActionParams(
+                lsp.TextDocumentIdentifier(uri(path)), diagnostic.range, lsp.CodeActionContext([diagnostic])
+            )
+        )
+        return list(actions or [])
+
     async def command(self, name: str) -> Any:
         return plain(await self.client.workspace_execute_command_async(lsp.ExecuteCommandParams(command=name)))
 
 
 @pytest.fixture
-async def start_editor() -> AsyncIterator[Callable[[Path], Any]]:
+async def start_editor() -> AsyncIterator[Callable[..., Any]]:
+    """Start the language server for a project folder (`command`: how the editor runs it) and initialize it."""
     clients: list[LanguageClient] = []
 
-    async def start(root: Path) -> Editor:
+    async def start(root: Path, command: Sequence[str] = PYTHON_M_HOTBED_LSP) -> Editor:
         client = make_test_lsp_client()
-        await client.start_io(sys.executable, "-m", "hotbed_lsp", cwd=str(root))
+        await client.start_io(command[0], *command[1:], cwd=str(root))
         clients.append(client)
         editor = Editor(client)
         capabilities = client_capabilities("visual_studio_code")
