@@ -1,5 +1,6 @@
--- Headless Neovim driving hotbed's language server: break a module, fix it, record what Neovim shows.
--- Reads its inputs from the JSON file named by $HOTBED_PARAMS and writes its results to params.out.
+-- Headless Neovim running hotbed's language server as docs/neovim.md configures it: break a module,
+-- fix it, record what Neovim shows. Reads its inputs from the JSON file named by $HOTBED_PARAMS
+-- (`config` is the documentation's Lua, extracted by the test) and writes its results to params.out.
 local params = vim.json.decode(table.concat(vim.fn.readfile(vim.env.HOTBED_PARAMS), "\n"))
 local results = { steps = {} }
 
@@ -9,19 +10,11 @@ local function finish(err)
   vim.cmd("qa!")
 end
 
--- The configuration docs/neovim.md documents, with the interpreter of the test run.
-vim.lsp.config("hotbed", {
-  cmd = { params.python, "-m", "hotbed_lsp" },
-  filetypes = { "python", "json" },
-  root_markers = { "hotbed.toml", ".hotbed", "pyproject.toml" },
-  handlers = {
-    ["hotbed/status"] = function(_, status)
-      vim.g.hotbed_status = status
-      vim.g.hotbed_statuses = (vim.g.hotbed_statuses or 0) + 1
-    end,
-  },
-})
-vim.lsp.enable("hotbed")
+dofile(params.config) -- vim.lsp.config("hotbed", ...), vim.lsp.enable("hotbed") and the statusline, as documented
+
+local function state()
+  return vim.g.hotbed_status ~= nil and vim.g.hotbed_status.state or nil
+end
 
 local function wait(what, condition)
   if not vim.wait(30000, condition, 10) then
@@ -41,36 +34,42 @@ local function hotbed_diagnostics(buf)
   return found
 end
 
+local function record(buf)
+  table.insert(results.steps, {
+    diagnostics = hotbed_diagnostics(buf),
+    status = vim.g.hotbed_status,
+    statusline = _G.hotbed_statusline(),
+  })
+end
+
 local function run()
   vim.cmd.edit(params.file)
   local buf = vim.api.nvim_get_current_buf()
   if not wait("the dev server", function()
-    return vim.g.hotbed_status ~= nil and vim.g.hotbed_status.state == "ok"
+    return state() == "ok"
   end) then
     return
   end
 
-  -- 1. a syntax error: Neovim shows a reload-error on that line
-  vim.api.nvim_buf_set_lines(buf, params.broken_line - 1, params.broken_line, false, { "x = (  # never closed" })
+  -- 1. a syntax error on a new last line: Neovim shows a reload-error there, the status says error
+  vim.api.nvim_buf_set_lines(buf, -1, -1, false, { params.broken })
   vim.cmd.write()
   if not wait("a reload-error", function()
-    return #hotbed_diagnostics(buf) > 0
+    return #hotbed_diagnostics(buf) > 0 and state() == "error"
   end) then
     return
   end
-  table.insert(results.steps, { diagnostics = hotbed_diagnostics(buf), status = vim.g.hotbed_status })
+  record(buf)
 
   -- 2. the fixed, edited module: the diagnostic goes away and the dev server reloads it
-  local seen = vim.g.hotbed_statuses
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, params.fixed)
   vim.cmd.write()
   if not wait("the fix to reload", function()
-    local status = vim.g.hotbed_status
-    return vim.g.hotbed_statuses > seen and status.state == "ok" and #hotbed_diagnostics(buf) == 0
+    return state() == "ok" and #hotbed_diagnostics(buf) == 0
   end) then
     return
   end
-  table.insert(results.steps, { diagnostics = hotbed_diagnostics(buf), status = vim.g.hotbed_status })
+  record(buf)
   finish(nil)
 end
 
