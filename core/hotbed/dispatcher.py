@@ -128,4 +128,3 @@ class Dispatcher:
             cached = (self.registry.version, openapi_document(self.registry, self.title))
             self._openapi = cached
         return cached[1]
-

@@ -1,14 +1,14 @@
 """hotbed's exceptions.
 
-    HotbedError
-     ├── ConfigError          a project or setting that cannot work as given
-     ├── EntityError          entity files that cannot be generated from (carries located diagnostics)
-     ├── RestartRequired      a change that cannot be hot-applied (carries the reasons)
-     ├── EngineStateError     an engine call that makes no sense in the current state
-     └── ApiError             (hotbed.errors) a failure an API answers with its HTTP status
-          ├── BadRequestError     400
-          ├── UnauthorizedError   401
-          └── NotFoundError       404
+HotbedError
+ ├── ConfigError          a project or setting that cannot work as given
+ ├── EntityError          entity files that cannot be generated from (carries located diagnostics)
+ ├── RestartRequired      a change that cannot be hot-applied (carries the reasons)
+ ├── EngineStateError     an engine call that makes no sense in the current state
+ └── ApiError             (hotbed.errors) a failure an API answers with its HTTP status
+      ├── BadRequestError     400
+      ├── UnauthorizedError   401
+      └── NotFoundError       404
 """
 
 from __future__ import annotations

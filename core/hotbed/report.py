@@ -51,4 +51,3 @@ class SyncReport:
     @property
     def nothing_changed(self) -> bool:
         return not (self.changed or self.removed or self.written or self.errors) and self.reload.nothing_to_do
-

@@ -67,7 +67,6 @@ ChangeKind = Literal[
 ]
 
 
-
 @dataclass(frozen=True, slots=True)
 class SchemaChange:
     """One difference between the entities and the database. `statements` is empty when withheld."""
