@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 from typing import Any
 
 from hotbed.exceptions import EngineStateError, RestartRequired
@@ -58,6 +58,8 @@ class Engine:
         self.tracker = ImportTracker(self)
         self.lock = threading.RLock()
         self.executing: dict[str, int] = {}
+        # path -> (source digest, code) of what reloads compiled or loaded: see `load_code`.
+        self.compiled: dict[str, tuple[bytes, CodeType]] = {}
         self.transaction: Transaction | None = None
         self.commit_hooks: list[CommitHook] = []
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).

@@ -71,14 +71,20 @@ def load_code(engine: Engine, path: str, *, verify: bool = False) -> tuple[CodeT
     same size can run stale bytecode; this cache, under `.hotbed/bytecode/`, keys on
     nanoseconds and stores the source digest, so a fresh entry spares reading the source
     at all. `verify` trusts the digest alone, never the mtime: a reload reads every
-    source anyway and must not run stale code whatever the clock did. Python's own
+    source anyway and must not run stale code whatever the clock did; what it finds is
+    kept in memory (`Engine.compiled`), so a module re-executed again is neither read
+    from the cache nor compiled, even where bytecode is not written at all. Python's own
     `__pycache__` is left alone for plain runs.
     """
     st = os.stat(path)  # before reading, so the cached mtime is never newer than the bytes
-    source = None
+    source = digest = None
     if verify:
         with open(path, "rb") as file:
             source = file.read()
+        digest = file_hash(source)
+        known = engine.compiled.get(path)
+        if known is not None and known[0] == digest:
+            return known[1], digest
     cache = engine.bytecode_cache_path(path)
     try:
         with open(cache, "rb") as file:
@@ -86,18 +92,21 @@ def load_code(engine: Engine, path: str, *, verify: bool = False) -> tuple[CodeT
     except OSError:
         data = b""
     if len(data) > _HEADER.size:
-        magic, mtime_ns, size, digest = _HEADER.unpack_from(data)
-        if magic == _MAGIC and (
-            digest == file_hash(source) if source is not None else mtime_ns == st.st_mtime_ns and size == st.st_size
-        ):
+        magic, mtime_ns, size, cached_digest = _HEADER.unpack_from(data)
+        fresh = cached_digest == digest if verify else mtime_ns == st.st_mtime_ns and size == st.st_size
+        if magic == _MAGIC and fresh:
             code = marshal.loads(memoryview(data)[_HEADER.size :])
             if isinstance(code, CodeType):
-                return code, digest
+                if verify:
+                    engine.compiled[path] = (cached_digest, code)
+                return code, cached_digest
     if source is None:
         with open(path, "rb") as file:
             source = file.read()
     digest = file_hash(source)
     code = compile(source, path, "exec", dont_inherit=True)
+    if verify:
+        engine.compiled[path] = (digest, code)
     if not sys.dont_write_bytecode and time.time_ns() - st.st_mtime_ns > _RACY_NS:
         with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
             _write_cache(cache, _HEADER.pack(_MAGIC, st.st_mtime_ns, st.st_size, digest) + marshal.dumps(code))

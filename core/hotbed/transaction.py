@@ -235,6 +235,7 @@ class Transaction:
         if parent is not None and getattr(parent, child, None) is module and hasattr(parent, child):
             delattr(parent, child)
         self.engine.graph.remove(node)
+        self.engine.compiled.pop(node.path, None)
         for callback in node.context.prune_callbacks if node.context is not None else ():
             try:
                 callback(node.data)

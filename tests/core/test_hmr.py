@@ -417,6 +417,22 @@ def test_a_reload_runs_the_saved_bytes_whatever_the_timestamps_say(
     assert sys.modules["top"].X == 2
 
 
+def test_an_unchanged_importer_is_compiled_once_even_without_a_bytecode_cache(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    project = make_project({"base.py": "X = 1\n", "top.py": "from base import X\n\ndef f():\n    return X\n"})
+    project.load("top")
+    assert project.change("base.py", "X = 2\n").ok
+    first = sys.modules["top"].f.__code__
+    assert project.change("base.py", "X = 3\n").ok
+    assert sys.modules["top"].f() == 3
+    # Function code objects are constants of the module's code: the same object means the same compilation.
+    assert sys.modules["top"].f.__code__ is first
+    assert project.change("top.py", "from base import X\n\ndef f():\n    return -X\n").ok
+    assert sys.modules["top"].f() == -3 and sys.modules["top"].f.__code__ is not first
+
+
 def test_new_module_imported_by_a_reload_joins_the_graph(make_project: MakeProject) -> None:
     project = make_project({"main.py": "X = 1\n"})
     project.load("main")
