@@ -110,8 +110,15 @@ class DevServer:
             errors="replace",
         )
         self.output = Output(self.process.stdout)
-        self.url = self.output.wait_for(r"on (http://127\.0\.0\.1:\d+)")[0].group(1)
-        self.first_pid = int(self.output.wait_for(r"worker (\d+) serving")[0].group(1))
+        try:
+            self.url = self.output.wait_for(r"on (http://127\.0\.0\.1:\d+)")[0].group(1)
+            self.first_pid = int(self.output.wait_for(r"worker (\d+) serving")[0].group(1))
+        except BaseException:
+            # A server that never came up is no test's to stop: leave no process behind.
+            self.process.kill()
+            self.process.wait()
+            self.output.close()
+            raise
         self.client = httpx.Client(base_url=self.url, timeout=TIMEOUT)
 
     def get(self, path: str, **kwargs: Any) -> Json:
