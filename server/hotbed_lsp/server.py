@@ -40,6 +40,7 @@ SYNC_COMMAND = "hotbed.sync"
 DUMP_COMMAND = "hotbed.dump"
 COMMANDS = (RESTART_COMMAND, SYNC_COMMAND, DUMP_COMMAND)
 PROGRESS_AFTER = 0.5  # seconds a sync may take before the editor shows progress for it
+GRAPH_REFRESH_DELAY = 0.3  # seconds after a reload before the module graph is fetched again
 
 T = TypeVar("T")
 
@@ -81,6 +82,7 @@ class HotbedLanguageServer(LanguageServer):
         self._fresh_connection = True
         self._last_report: Report | None = None  # of the dev server's last status
         self._graph_task: asyncio.Task[None] | None = None
+        self._graph_timer: asyncio.TimerHandle | None = None
         self._graph_stale = False
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -104,6 +106,8 @@ class HotbedLanguageServer(LanguageServer):
         self.control.start()
 
     async def disconnect(self) -> None:
+        if self._graph_timer is not None:
+            self._graph_timer.cancel()
         if self.control is not None:
             await self.control.close()
 
@@ -218,14 +222,22 @@ class HotbedLanguageServer(LanguageServer):
     # -- the module graph (hover, code lens) -------------------------------------------------
 
     def refresh_graph(self) -> None:
-        """Fetch the dev server's graph again (one fetch at a time; a request during one queues one more)."""
-        if self._graph_task is not None and not self._graph_task.done():
-            self._graph_stale = True
-            return
-        self._graph_task = asyncio.ensure_future(self._fetch_graph())
+        """Fetch the dev server's graph again, once saves settle (`GRAPH_REFRESH_DELAY`).
+
+        Only hovers and code lenses read it, and `fresh_graph` fetches at once for them;
+        fetching right after every reload would make the worker walk its graph while it
+        serves the first requests of the new code, which is what the person waits for.
+        """
+        self._graph_stale = True
+        if self._graph_timer is None:
+            self._graph_timer = asyncio.get_running_loop().call_later(GRAPH_REFRESH_DELAY, self._start_fetch)
+
+    def _start_fetch(self) -> None:
+        self._graph_timer = None
+        if self._graph_task is None or self._graph_task.done():
+            self._graph_task = asyncio.ensure_future(self._fetch_graph())
 
     async def _fetch_graph(self) -> None:
-        self._graph_stale = True
         while self._graph_stale and self.control is not None:
             self._graph_stale = False
             try:
@@ -235,6 +247,16 @@ class HotbedLanguageServer(LanguageServer):
         lenses = self.client_capabilities.workspace
         if lenses is not None and lenses.code_lens is not None and lenses.code_lens.refresh_support:
             self.workspace_code_lens_refresh(None)
+
+    async def fresh_graph(self) -> ModuleGraph:
+        """The graph, fetched now if a refresh is still waiting for saves to settle."""
+        if self._graph_timer is not None:
+            self._graph_timer.cancel()
+            self._start_fetch()
+        task = self._graph_task
+        if task is not None and not task.done():
+            await asyncio.shield(task)
+        return self.graph
 
     def hover(self, uri: str) -> lsp.Hover | None:
         node = self.graph.get(_path(uri) or "")
@@ -339,12 +361,14 @@ async def did_change_watched_files(ls: HotbedLanguageServer, params: lsp.DidChan
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
-def hover(ls: HotbedLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
+async def hover(ls: HotbedLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    await ls.fresh_graph()
     return ls.hover(params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
-def code_lens(ls: HotbedLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+async def code_lens(ls: HotbedLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+    await ls.fresh_graph()
     return ls.code_lenses(params.text_document.uri)
 
 

@@ -214,6 +214,17 @@ async def test_hover_and_code_lens_say_what_a_save_costs(
     assert "A save restarts the dev server (declined, or imported by a module that is not a boundary)." in paragraphs
     assert await _lens(editor, app.declined) == "hotbed: a save restarts the dev server"
 
+    # A new importer: a hover right after the save waits for the graph it changed.
+    post_api = app.root / "src/application/post/post_api.py"
+    since = len(editor.statuses)
+    editor.save(post_api, "import application.user.user_model\n" + post_api.read_text())
+    await editor.applied(post_api, since)
+    paragraphs = (await _hover(editor, app.module)).split("\n\n")
+    assert (
+        "A save re-executes 2 dependent(s): `src/application/post/post_api.py`, `src/application/user/user_api.py`."
+        in paragraphs
+    ), paragraphs
+
 
 async def _hover(editor: Editor, path: Path) -> str:
     editor.open(path)
