@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,22 @@ def test_first_sync_generates_everything_and_the_second_writes_nothing(tmp_path:
     second = Syncer(load_config(root, environ={})).sync()  # a fresh process: only the checksums file remembers
     assert second.nothing_changed and second.written == ()
     assert _snapshot(root) == before
+
+
+def test_the_after_reload_step_runs_before_the_completed_hooks_and_counts_in_the_duration(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    steps: list[str] = []
+
+    def after_reload(report: SyncReport) -> SyncReport:
+        steps.append("after reload")
+        time.sleep(0.05)  # new routes being registered: part of what a person waits for
+        return report
+
+    syncer = Syncer(load_config(root, environ={}), after_reload=after_reload)
+    syncer.on_completed(lambda report: steps.append("completed"))
+    report = syncer.sync()
+    assert steps == ["after reload", "completed"]
+    assert report.duration >= 0.05
 
 
 def test_adding_a_nullable_field_regenerates_that_entity_and_its_dependents_only(tmp_path: Path) -> None:
