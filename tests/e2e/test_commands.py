@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers.devserver import HOTBED, TIMEOUT, Output
+from tests.helpers.devserver import HOTBED, TIMEOUT, Output, spawn
 
 from .conftest import DevServer
 
@@ -36,17 +36,7 @@ def hotbed_dev(cwd: Path, args: list[str], env: dict[str, str]) -> Iterator[Outp
 
     DevServer always adds `--log-level warning`; this runs the command line exactly as given.
     """
-    process = subprocess.Popen(
-        [str(HOTBED), "dev", *args],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
+    process = spawn(["dev", *args], cwd, env)
     output = Output(process.stdout)
     try:
         yield output

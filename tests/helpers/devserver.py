@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,21 @@ class Output:
         return matches
 
 
+def spawn(args: Sequence[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`hotbed ARGS` in `cwd`, with stdout and stderr in one text pipe (read it with `Output`)."""
+    return subprocess.Popen(
+        [str(HOTBED), *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+
+
 class DevServer:
     """`hotbed dev` in `root`; `watch=False` starts it without its file watcher (`--no-watch`).
 
@@ -98,16 +113,8 @@ class DevServer:
     ) -> None:
         self.root = root
         self.watch = watch
-        self.process = subprocess.Popen(
-            [str(HOTBED), "dev", *target, "--port", "0", "--log-level", log_level, *(() if watch else ("--no-watch",))],
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
+        self.process = spawn(
+            ["dev", *target, "--port", "0", "--log-level", log_level, *(() if watch else ("--no-watch",))], root, env
         )
         self.output = Output(self.process.stdout)
         try:
