@@ -44,6 +44,19 @@ def test_plain_file_is_imported_from_its_folder(tmp_path: Path) -> None:
     assert (spec.module, spec.import_root) == ("server", str(tmp_path.resolve()))
 
 
+def test_a_folder_target_is_the_entity_project_it_holds(tmp_path: Path) -> None:
+    project = tmp_path / "services" / "blog"
+    (project / "src").mkdir(parents=True)
+    (project / "hotbed.toml").write_text('source-root = "src"\n')
+    spec = resolve_target("services/blog", tmp_path)
+    assert (spec.kind, spec.project_root, spec.import_root) == ("project", str(project), str(project / "src"))
+    assert resolve_target(None, project).project_root == str(project), "no target: the folder it runs in"
+
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(ConfigError, match=r"no hotbed project in plain .*hotbed new NAME"):
+        resolve_target("plain", tmp_path)
+
+
 def test_a_module_app_takes_boundaries_and_restart_globs_from_its_settings(tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text("app = None\n")
     spec = resolve_target("main:app", tmp_path)
