@@ -21,9 +21,9 @@ from pathlib import Path
 
 from _results import write_section
 
+from hotbed.app.syncer import Syncer
 from hotbed.config import load_config
-from hotbed.syncer import Syncer
-from hotbed.types import Change
+from hotbed.reload.types import Change
 
 
 def make_project(root: Path, count: int) -> None:

@@ -34,7 +34,7 @@ sys.path.insert(0, {root!r})
 hooked = {hooked!r}
 started = time.perf_counter()
 if hooked:
-    from hotbed import hmr
+    from hotbed.reload import hmr
 hotbed_imported = time.perf_counter()
 if hooked:
     hmr.init({root!r})
@@ -46,7 +46,7 @@ print(json.dumps([hotbed_imported - started, time.perf_counter() - hotbed_import
 _COUNTED_IMPORT = """
 import sys
 sys.path.insert(0, {root!r})
-from hotbed import hmr
+from hotbed.reload import hmr
 if not {skip!r}:
     if {hooked!r}:
         hmr.init({root!r})
@@ -64,8 +64,8 @@ path = {changed!r}
 names = {names!r}
 original = open(path).read()
 if {hooked!r}:
-    from hotbed import hmr
-    from hotbed.types import Change
+    from hotbed.reload import hmr
+    from hotbed.reload.types import Change
     hmr.init({root!r})
 import app
 try:
@@ -88,8 +88,8 @@ finally:
 _TIMED_CHANGE = """
 import os, sys, time, json
 sys.path.insert(0, {root!r})
-from hotbed import hmr
-from hotbed.types import Change
+from hotbed.reload import hmr
+from hotbed.reload.types import Change
 hmr.init({root!r})
 import app
 path = {changed!r}

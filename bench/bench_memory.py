@@ -69,8 +69,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only, leave bench/RESULTS.md alone")
     args = parser.parse_args()
 
-    from hotbed import hmr
-    from hotbed.types import Change
+    from hotbed.reload import hmr
+    from hotbed.reload.types import Change
 
     with tempfile.TemporaryDirectory(prefix="hotbed-bench-") as tmp:
         root = Path(tmp)

@@ -6,11 +6,15 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hotbed import __version__
 from hotbed.exceptions import HotbedError
 
-__all__ = ["cli", "main"]
+if TYPE_CHECKING:
+    from hotbed.app.project import EntityProject
+
+__all__ = ["cli", "main", "start_entity_project"]
 
 logger = logging.getLogger("hotbed.cli")
 
@@ -49,6 +53,17 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def start_entity_project(root: str, hot: bool) -> EntityProject:
+    """How a worker starts an entity project: the one place where the dev server meets the framework.
+
+    It lives here, above both layers, and imports the framework only in the worker that
+    serves an entity project (the supervisor and plain apps never load it).
+    """
+    from hotbed.app.project import EntityProject
+
+    return EntityProject.start(root, hot=hot)
+
+
 def cli(*argv: str) -> int:
     """Run the hotbed command line with `argv` and return its exit code."""
     args = _build_parser().parse_args(argv)
@@ -56,17 +71,22 @@ def cli(*argv: str) -> int:
     logging.basicConfig(level=logging.DEBUG if level == "TRACE" else level, format="%(levelname)s: %(message)s")
     try:
         if args.command == "dev":
-            from hotbed.devserver import run_dev_server
+            from hotbed.dev.devserver import run_dev_server
 
             return run_dev_server(
-                target=args.target, host=args.host, port=args.port, log_level=args.log_level, watch=args.watch
+                target=args.target,
+                host=args.host,
+                port=args.port,
+                log_level=args.log_level,
+                watch=args.watch,
+                project_loader=start_entity_project,
             )
         if args.command == "sync":
-            from hotbed.syncer import run_sync
+            from hotbed.app.syncer import run_sync
 
             return run_sync(project=args.project, force=args.force)
         if args.command == "new":
-            from hotbed.new_project import create_project
+            from hotbed.app.new_project import create_project
 
             report = create_project(args.name)
             print(f"Created {args.name}/ ({len(report.generated) + len(report.scaffolded)} files generated).")

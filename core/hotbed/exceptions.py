@@ -1,14 +1,18 @@
-"""hotbed's exceptions.
+"""Every error hotbed raises on purpose, in one tree.
 
 HotbedError
  ├── ConfigError          a project or setting that cannot work as given
- ├── EntityError          entity files that cannot be generated from (carries located diagnostics)
- ├── RestartRequired      a change that cannot be hot-applied (carries the reasons)
  ├── EngineStateError     an engine call that makes no sense in the current state
- └── ApiError             (hotbed.errors) a failure an API answers with its HTTP status
+ ├── RestartRequired      a change that cannot be hot-applied (carries the reasons)
+ ├── EntityError          entity files that cannot be generated from (carries located diagnostics)
+ └── ApiError             a failure an API answers with its HTTP status and a JSON body
       ├── BadRequestError     400
       ├── UnauthorizedError   401
       └── NotFoundError       404
+
+Models raise API errors too (`NotFoundError` from `find_by_id`), so an API method can let
+them propagate and the client still gets a meaningful status instead of a 500. This module
+imports nothing at run time, so every layer can raise from it.
 """
 
 from __future__ import annotations
@@ -16,12 +20,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hotbed.types import RestartReason
-
 if TYPE_CHECKING:
-    from hotbed.entity import EntityDiagnostic
+    from hotbed.app.entity import EntityDiagnostic
+    from hotbed.reload.types import RestartReason
 
-__all__ = ["ConfigError", "EngineStateError", "EntityError", "HotbedError", "RestartRequired"]
+__all__ = [
+    "ApiError",
+    "BadRequestError",
+    "ConfigError",
+    "EngineStateError",
+    "EntityError",
+    "HotbedError",
+    "NotFoundError",
+    "RestartRequired",
+    "UnauthorizedError",
+]
 
 
 class HotbedError(Exception):
@@ -36,6 +49,12 @@ class EngineStateError(HotbedError):
     pass
 
 
+class RestartRequired(HotbedError):
+    def __init__(self, reasons: Sequence[RestartReason]) -> None:
+        self.reasons = tuple(reasons)
+        super().__init__("; ".join(r.message for r in self.reasons))
+
+
 class EntityError(HotbedError):
     """One or more entity files are wrong; each diagnostic has file, line, column and message."""
 
@@ -44,7 +63,24 @@ class EntityError(HotbedError):
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
-class RestartRequired(HotbedError):
-    def __init__(self, reasons: Sequence[RestartReason]) -> None:
-        self.reasons = tuple(reasons)
-        super().__init__("; ".join(r.message for r in self.reasons))
+class ApiError(HotbedError):
+    """A failure the client should see: `str(exc)` is the message, `status_code` the HTTP status."""
+
+    status_code: int = 400
+
+    def __init__(self, message: str, *, status_code: int | None = None) -> None:
+        super().__init__(message)
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class BadRequestError(ApiError):
+    status_code = 400
+
+
+class UnauthorizedError(ApiError):
+    status_code = 401
+
+
+class NotFoundError(ApiError):
+    status_code = 404

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from hotbed.globs import GlobSet
+from hotbed.reload.globs import GlobSet
 from hotbed_lsp.diagnostics import Located
 
 __all__ = ["boundary_imports", "resolve_module"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types as lsp
 
-from hotbed.protocol import Report, ReportError
+from hotbed.dev.protocol import Report, ReportError
 
 __all__ = [
     "BOUNDARY_IMPORT",

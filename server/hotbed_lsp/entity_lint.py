@@ -11,9 +11,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from hotbed.entity import Entity, EntityDiagnostic, check_project, parse_entity
+from hotbed.app.entity import Entity, EntityDiagnostic, check_project, parse_entity
 from hotbed.exceptions import EntityError
-from hotbed.globs import GlobSet
+from hotbed.reload.globs import GlobSet
 from hotbed_lsp.diagnostics import Located
 
 __all__ = ["ENTITY_SUFFIX", "entity_files", "lint_entities"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hotbed.protocol import DumpNode
+from hotbed.dev.protocol import DumpNode
 
 __all__ = ["ModuleGraph"]
 

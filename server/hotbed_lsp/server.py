@@ -21,9 +21,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from hotbed import __version__
-from hotbed.control import STATUS_NOTIFICATION
-from hotbed.control_client import ControlClient, ControlError, NotConnected
-from hotbed.protocol import ChangeParams, Report, Status, converter
+from hotbed.dev.control_client import ControlClient, ControlError, NotConnected
+from hotbed.dev.control_server import STATUS_NOTIFICATION
+from hotbed.dev.protocol import ChangeParams, Report, Status, converter
 from hotbed_lsp.boundary_imports import boundary_imports
 from hotbed_lsp.diagnostics import BOUNDARY_IMPORT, ENTITY_ERROR, RESTART_CODES, SOURCE, Diagnostics, diagnostic
 from hotbed_lsp.entity_lint import entity_files, lint_entities

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotbed.config import load_config
-from hotbed.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
 from hotbed.exceptions import ConfigError
-from hotbed.globs import GlobSet
+from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
+from hotbed.reload.globs import GlobSet
 
 __all__ = ["ProjectLayout"]
 

@@ -180,9 +180,8 @@ def test_permission_check_across_user_and_post(blog_root: Path, server_env: dict
         )
         blog.edit(
             "src/application/post/post_api.py",
-            "from hotbed.api import api\n",
-            "from hotbed.api import api\nfrom hotbed.errors import UnauthorizedError\n\n"
-            "from application.user.user_model import UserModel\n",
+            "from hotbed import api\n",
+            "from hotbed import UnauthorizedError, api\n\nfrom application.user.user_model import UserModel\n",
         )
         form = {"title": "Hello", "body": "First post"}
 

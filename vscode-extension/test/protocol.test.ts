@@ -336,7 +336,7 @@ describe(`${SERVER_MODULE} over stdio, beside a real hotbed dev (examples/hello)
 
     beforeAll(async () => {
         checkPython();
-        // As tests/server/conftest.py lays it out: the package in a project folder, `hotbed dev hello/main.py`.
+        // As tests/lsp/conftest.py lays it out: the package in a project folder, `hotbed dev hello/main.py`.
         project = copyToTemp(HELLO, 'hotbed-protocol-dev-', 'hello');
         routes = path.join(project, 'hello', 'routes.py');
         good = fs.readFileSync(routes, 'utf8');

@@ -132,7 +132,7 @@ describe('hotbed project detection', () => {
         ['hotbed.toml', () => addFile('/w/hotbed.toml')],
         ['.hotbed/', () => addDirectory('/w/.hotbed')],
         ['[tool.hotbed] in pyproject.toml', () => addFile('/w/pyproject.toml', '[project]\nname = "x"\n\n[tool.hotbed]\n')],
-        ['[tool.hotbed.x] in pyproject.toml', () => addFile('/w/pyproject.toml', '[tool.hotbed.codegen]\nx = 1\n')],
+        ['[tool.hotbed.x] in pyproject.toml', () => addFile('/w/pyproject.toml', '[tool.hotbed.app.codegen]\nx = 1\n')],
     ])('a folder with %s is a project', async (_name, arrange) => {
         arrange();
         expect(await isHotbedProject(Uri.file('/w') as never)).toBe(true);

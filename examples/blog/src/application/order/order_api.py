@@ -3,7 +3,7 @@
 from application.order.order_model import OrderModel
 from application.order.order_types import Order
 
-from hotbed.api import api
+from hotbed import api
 
 __all__ = ["OrderApi"]
 

@@ -3,8 +3,7 @@
 from application.order.order_types import Order
 from application.product.product_model import ProductModel
 
-from hotbed.api import api
-from hotbed.models import BaseModel
+from hotbed import BaseModel, api
 
 __all__ = ["OrderModel"]
 

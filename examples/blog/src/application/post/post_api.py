@@ -3,7 +3,7 @@
 from application.post.post_model import PostModel
 from application.post.post_types import Post, PostSaveParams
 
-from hotbed.api import api
+from hotbed import api
 
 __all__ = ["PostApi"]
 

@@ -5,8 +5,7 @@ hotbed created this file once; it is yours to edit and is never overwritten.
 
 from application.post.post_types import Post
 
-from hotbed.api import api
-from hotbed.models import BaseModel
+from hotbed import BaseModel, api
 
 __all__ = ["PostModel"]
 

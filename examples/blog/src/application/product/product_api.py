@@ -3,7 +3,7 @@
 from application.product.product_model import ProductModel
 from application.product.product_types import Product, ProductSaveParams
 
-from hotbed.api import api
+from hotbed import api
 
 __all__ = ["ProductApi"]
 

@@ -2,9 +2,7 @@
 
 from application.product.product_types import Product
 
-from hotbed.api import api
-from hotbed.errors import BadRequestError
-from hotbed.models import BaseModel
+from hotbed import BadRequestError, BaseModel, api
 
 __all__ = ["ProductModel"]
 

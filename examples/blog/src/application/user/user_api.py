@@ -3,7 +3,7 @@
 from application.user.user_model import UserModel
 from application.user.user_types import User, UserSaveParams
 
-from hotbed.api import api
+from hotbed import api
 
 __all__ = ["UserApi"]
 

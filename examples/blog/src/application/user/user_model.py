@@ -6,8 +6,7 @@ hotbed created this file once; it is yours to edit and is never overwritten.
 from application.config import WELCOME
 from application.user.user_types import User
 
-from hotbed.api import api
-from hotbed.models import BaseModel
+from hotbed import BaseModel, api
 
 __all__ = ["UserModel"]
 

@@ -1,0 +1,109 @@
+"""The TypeScript types module of an entity: interfaces for the row, save and list params, subsets; enums as unions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hotbed.app.codegen.base import ProjectEntities, header
+from hotbed.app.codegen.python_types import list_fields
+from hotbed.app.codegen.subsets import SubsetNode, subset_tree
+from hotbed.app.entity import Entity, EnumProp, RelationProp
+
+__all__ = ["render_typescript_types", "typescript_exports"]
+
+_SIMPLE = {
+    "integer": "number",
+    "bigInteger": "number",
+    "number": "number",
+    "numeric": "string",  # decimals travel as strings so no precision is lost
+    "string": "string",
+    "text": "string",
+    "uuid": "string",
+    "boolean": "boolean",
+    "date": "string",
+    "datetime": "string",
+    "json": "unknown",
+}
+
+
+def _union(values: Any) -> str:
+    return " | ".join(json.dumps(v) for v in values) or "never"
+
+
+def _doc(text: str | None, indent: str) -> list[str]:
+    return [f"{indent}/** {' '.join(text.replace('*/', '* /').split())} */"] if text else []
+
+
+def _type(prop: Any, owner: Entity, entity: Entity) -> str:
+    if isinstance(prop, EnumProp):
+        return prop.id if owner is entity else f"({_union(owner.document.enums[prop.id])})"
+    return _SIMPLE[prop.type]
+
+
+def _columns(entity: Entity, project: ProjectEntities) -> list[tuple[str, Any, bool]]:
+    names = [] if entity.prop("id") else ["id"]
+    names += [
+        f"{p.name}_id" if isinstance(p, RelationProp) else p.name
+        for p in entity.props
+        if not isinstance(p, RelationProp) or p.is_column
+    ]
+    return [(name, *project.column_type_prop(entity, name)) for name in names]
+
+
+def typescript_exports(entity: Entity) -> list[str]:
+    """The names the types module exports, so services can import exactly what they use."""
+    base = [entity.id, f"{entity.id}SaveParams", f"{entity.id}ListParams", f"{entity.id}SearchField"]
+    base += [f"{entity.id}OrderBy", f"{entity.id}SubsetKey", f"{entity.id}SubsetMapping"]
+    base += [f"{entity.id}Subset{key}" for key in entity.document.subsets]
+    for enum_id in entity.document.enums:
+        base += [enum_id, f"{enum_id}Labels"]
+    return base
+
+
+def _subset_type(nodes: list[SubsetNode], entity: Entity, indent: str) -> list[str]:
+    lines = ["{"]
+    for node in nodes:
+        if node.relation is None:
+            kind = _type(node.prop, node.owner, entity) + (" | null" if node.nullable else "")
+            lines.append(f"{indent}  {node.name}: {kind};")
+            continue
+        nested = _subset_type(node.children, entity, indent + "  ")
+        suffix = "[]" if node.relation.is_many else (" | null" if node.nullable else "")
+        lines.append(f"{indent}  {node.name}: {nested[0]}")
+        lines += nested[1:-1]
+        lines.append(f"{nested[-1]}{suffix};")
+    lines.append(f"{indent}}}")
+    return lines
+
+
+def render_typescript_types(entity: Entity, project: ProjectEntities) -> bytes:
+    eid = entity.id
+    out = header("//", project.relative(entity.path))
+    for enum_id, members in entity.document.enums.items():
+        out += ["", f"export type {enum_id} = {_union(members)};"]
+        out.append(f"export const {enum_id}Labels: Record<{enum_id}, string> = {{")
+        out += [f"  {json.dumps(value)}: {json.dumps(label)}," for value, label in members.items()]
+        out.append("};")
+    columns = _columns(entity, project)
+    out += ["", *_doc(entity.document.title, ""), f"export interface {eid} {{"]
+    for name, prop, nullable in columns:
+        out += _doc(prop.desc, "  ")
+        out.append(f"  {name}: {_type(prop, entity, entity)}{' | null' if nullable else ''};")
+    out += ["}", "", f"export interface {eid}SaveParams {{"]
+    for name, prop, nullable in columns:
+        optional = nullable or name == "id" or prop.db_default is not None
+        out.append(f"  {name}{'?' if optional else ''}: {_type(prop, entity, entity)}{' | null' if nullable else ''};")
+    search, order = list_fields(entity, project)
+    out += ["}", "", f"export type {eid}SearchField = {_union(search)};"]
+    out.append(f"export type {eid}OrderBy = {_union(order)};")
+    out += ["", f"export interface {eid}ListParams {{", "  page?: number;", "  num?: number;"]
+    out += [f"  search?: {eid}SearchField;", "  keyword?: string;", f"  order?: {eid}OrderBy;", "}"]
+    subsets = entity.document.subsets
+    for key, fields in subsets.items():
+        body = _subset_type(subset_tree(entity, fields, project), entity, "")
+        out += ["", f"export interface {eid}Subset{key} {body[0]}", *body[1:]]
+    out += ["", f"export type {eid}SubsetKey = {_union(subsets)};", f"export interface {eid}SubsetMapping {{"]
+    out += [f"  {key}: {eid}Subset{key};" for key in subsets]
+    out.append("}")
+    return ("\n".join(out) + "\n").encode()

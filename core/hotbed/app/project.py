@@ -1,0 +1,182 @@
+"""An entity project running in the dev worker: syncer, database, models, APIs, one ASGI app.
+
+Start-up follows the syncer's order once: generate what is missing, bring the database
+schema up to the entities, then autoload the generated types, the models and the APIs
+(in that order) and register their routes. After that every batch of changes goes
+through the syncer: generate, reload (which swaps the routes of re-executed modules at
+its commit), then, as the batch's last step, autoload new modules, register their routes
+and refresh the client's services; only then do the completed hooks see the report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+
+from rich.console import Console
+from starlette.types import ASGIApp
+
+from hotbed.app import database
+from hotbed.app.api import resource_name
+from hotbed.app.codegen.api_specs import api_specs_for
+from hotbed.app.codegen.layout import module_name
+from hotbed.app.codegen.typescript_services import ApiSpec
+from hotbed.app.dispatcher import Dispatcher
+from hotbed.app.entity import Entity
+from hotbed.app.registry import ApiRegistry, RouteChanges
+from hotbed.app.schema import apply_additive
+from hotbed.app.syncer import Syncer
+from hotbed.config import ProjectConfig, load_config
+from hotbed.dev.console import render_report
+from hotbed.dev.report import SyncReport
+from hotbed.reload import hmr
+from hotbed.reload.types import Change
+
+__all__ = ["AUTOLOAD_SUFFIXES", "EntityProject"]
+
+logger = logging.getLogger("hotbed.app.project")
+
+# Autoloaded modules, in this order: generated types, then models, then APIs.
+AUTOLOAD_SUFFIXES = ("_types.py", "_model.py", "_api.py")
+_SKIP_DIRS = frozenset({".venv", "venv", "node_modules", ".hotbed", ".git", "__pycache__"})
+
+
+class EntityProject:
+    """The worker side of an entity project. `asgi` serves the registered APIs."""
+
+    def __init__(self, config: ProjectConfig, *, hot: bool = True, console: Console | None = None) -> None:
+        self.config = config
+        self.hot = hot
+        self.console = console or Console(stderr=True, soft_wrap=True, highlight=False)
+        self.registry = ApiRegistry(config.api_prefix)
+        self.dispatcher = Dispatcher(self.registry, title=config.root.name)
+        self.asgi: ASGIApp = self.dispatcher
+        self.syncer = Syncer(config, api_source=self._api_specs, before_reload=self._apply_schema)
+        self._autoloaded: set[str] = set()
+        self._tables: frozenset[str] | None = None  # declared at the last schema check of this process
+
+    @classmethod
+    def start(cls, root: str | os.PathLike[str], *, hot: bool = True) -> EntityProject:
+        project = cls(load_config(root), hot=hot)
+        project.boot()
+        return project
+
+    # -- start-up ----------------------------------------------------------------------
+
+    def boot(self) -> None:
+        config = self.config
+        source = str(config.source_path)
+        if source not in sys.path:
+            sys.path.insert(0, source)
+        if self.hot:
+            engine = hmr.init(config.root, boundaries=config.boundaries, restart=config.restart)
+            if engine is not None:
+                engine.commit_hooks.append(self.registry.prepare)
+        database.connect(config)
+        report = self.syncer.sync()
+        if report.errors:
+            self.console.print(render_report(report))
+        entities, _ = self.syncer.entities()
+        schema = self._apply_schema(entities)
+        for line in schema:
+            self.console.print(f"🧱 {line}")
+        self.registry.update(self._autoload())  # at start-up a module that fails to import stops the worker
+        self.syncer.refresh_services(e.id for e in entities)
+        self.syncer.after_reload = self._load_new  # from now on every batch ends by loading new modules
+        for route in self.registry:
+            self.console.print(f"  [cyan]{route.http_method:6}[/] {route.path}")
+
+    def _autoload(self, *, strict: bool = True) -> list[ModuleType]:
+        """Import the types, model and API modules not imported yet (new files included).
+
+        Not `strict` (in a batch), a module that fails to import is logged and tried again
+        next batch, and the others still load: their routes must not wait for its fix.
+        """
+        self._autoloaded &= set(sys.modules)  # a deleted module is loaded again if it comes back
+        found: dict[str, list[Path]] = {suffix: [] for suffix in AUTOLOAD_SUFFIXES}
+        for folder, dirs, files in os.walk(self.config.source_path):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+            for name in sorted(files):
+                for suffix in AUTOLOAD_SUFFIXES:
+                    if name.endswith(suffix):
+                        found[suffix].append(Path(folder, name))
+        loaded = []
+        for suffix in AUTOLOAD_SUFFIXES:
+            for path in found[suffix]:
+                name = module_name(path, self.config)
+                if name in self._autoloaded:
+                    continue
+                try:
+                    # It may be in sys.modules already, imported by a module loaded before it.
+                    module = importlib.import_module(name)
+                except Exception as exc:
+                    if strict:
+                        raise
+                    logger.warning("could not load %s: %s", name, exc)
+                    continue
+                loaded.append(module)
+                self._autoloaded.add(name)
+        return loaded
+
+    # -- hooks the syncer calls ----------------------------------------------------------
+
+    def _apply_schema(self, entities: Sequence[Entity]) -> list[str]:
+        report = apply_additive(database.connect(self.config), entities)
+        if self._tables is not None:
+            report = report.forgetting(self._tables)
+        self._tables = report.tables
+        return report.lines()
+
+    def _api_specs(self, entity: Entity) -> Sequence[ApiSpec] | None:
+        routes = [r for r in self.registry if resource_name(r.owner) == entity.name]
+        return api_specs_for(entity, routes) if len(self.registry) else None
+
+    # -- batches -----------------------------------------------------------------------
+
+    def apply(self, changes: tuple[Change, ...]) -> SyncReport:
+        """One batch through the syncer's pipeline (which ends with `_load_new`)."""
+        return self.syncer.sync(changes)
+
+    def apis(self) -> Mapping[str, Sequence[str]]:
+        """The registered routes by the absolute path of the module that registers them."""
+        apis: dict[str, list[str]] = {}
+        for route in self.registry:
+            file = getattr(sys.modules.get(route.module), "__file__", None)
+            if file:
+                apis.setdefault(os.path.abspath(file), []).append(str(route))
+        return apis
+
+    def _load_new(self, report: SyncReport) -> SyncReport:
+        """The batch's last step: new modules, their routes, the client's services, the final report."""
+        # A committed reload swapped its modules' routes at the commit (the registry is a commit hook).
+        swapped = self.registry.last_changes if report.reload.committed else RouteChanges()
+        fresh = self._autoload(strict=False)
+        added = self.registry.update(fresh) if fresh else RouteChanges()
+        resources = {resource_name(r.owner) for r in (*swapped.registered, *added.registered, *swapped.removed)}
+        generated = self.syncer.refresh_services(self._entity_ids(resources)) if resources else []
+        return replace(
+            report,
+            generated=report.generated + tuple(generated),
+            apis=tuple(str(r) for r in (*swapped.registered, *added.registered)),
+            api_counts=tuple(self._api_counts(report.reload.reexecuted)),
+        )
+
+    def _entity_ids(self, resources: set[str]) -> set[str]:
+        """The entities whose client services serve these route resources (`user` -> `User`)."""
+        entities, _ = self.syncer.entities()
+        return {e.id for e in entities if e.name in resources}
+
+    def _api_counts(self, paths: Iterable[str]) -> Iterable[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for route in self.registry:
+            counts[route.module] = counts.get(route.module, 0) + 1
+        for path in paths:
+            name = module_name(Path(path), self.config)
+            if counts.get(name):
+                yield os.path.relpath(path, self.config.root), counts[name]

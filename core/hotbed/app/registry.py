@@ -1,0 +1,169 @@
+"""The API registry: which module registered which endpoint, swapped per module on reload."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, create_model
+
+from hotbed.app.api import ApiSpec, api_spec, resource_name
+
+__all__ = ["ApiRegistry", "Route", "RouteChanges"]
+
+
+@dataclass(frozen=True, eq=False)
+class Route:
+    """One endpoint: where it lives, how it is called, what it accepts."""
+
+    http_method: str
+    path: str
+    module: str
+    owner: str
+    name: str
+    endpoint: Callable[..., Any]
+    params: type[BaseModel]
+    body_param: str | None
+    returns: Any
+    spec: ApiSpec
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.http_method, self.path
+
+    def __str__(self) -> str:
+        return f"{self.http_method} {self.path}"
+
+
+@dataclass(frozen=True)
+class RouteChanges:
+    """What one reload did to the registry, per module."""
+
+    added: tuple[Route, ...] = ()
+    removed: tuple[Route, ...] = ()
+    replaced: tuple[Route, ...] = ()
+    per_module: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def registered(self) -> tuple[Route, ...]:
+        return self.added + self.replaced
+
+
+class _Params(BaseModel):
+    # Unknown query parameters are ignored, as web frameworks do: a client may send
+    # parameters an endpoint does not (or no longer, or not yet) take.
+    model_config = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
+
+
+def _endpoint_params(function: Callable[..., Any], owner: str) -> tuple[type[BaseModel], str | None, Any]:
+    """A pydantic model of a method's parameters, the name of a body model parameter, the return type."""
+    signature = inspect.signature(function, eval_str=True)
+    fields: dict[str, Any] = {}
+    body_param = None
+    for param in signature.parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        annotation = Any if param.annotation is param.empty else param.annotation
+        default = ... if param.default is param.empty else param.default
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            body_param = param.name
+        fields[param.name] = (annotation, default)
+    returns = Any if signature.return_annotation is signature.empty else signature.return_annotation
+    model = create_model(f"{owner}_{function.__name__}_params", __base__=_Params, **fields)
+    return model, body_param, returns
+
+
+def _routes_of_class(cls: type, module: str, prefix: str) -> list[Route]:
+    routes: list[Route] = []
+    instance: object | None = None
+    for name, member in vars(cls).items():
+        spec = api_spec(member)
+        if spec is None:
+            continue
+        if isinstance(member, (classmethod, staticmethod)):
+            endpoint = getattr(cls, name)
+        else:
+            if instance is None:
+                instance = cls()
+            endpoint = getattr(instance, name)
+        params, body_param, returns = _endpoint_params(endpoint, cls.__name__)
+        path = prefix + (spec.path or f"/{resource_name(cls.__name__)}/{name}")
+        routes.append(
+            Route(spec.http_method, path, module, cls.__qualname__, name, endpoint, params, body_param, returns, spec)
+        )
+    return routes
+
+
+class ApiRegistry:
+    """Routes keyed by (method, path); each module's routes are replaced together."""
+
+    def __init__(self, prefix: str = "/api") -> None:
+        assert not prefix or (prefix.startswith("/") and not prefix.endswith("/")), f"bad API prefix {prefix!r}"
+        self.prefix = prefix
+        self.version = 0
+        self._routes: dict[tuple[str, str], Route] = {}
+        self._by_module: dict[str, list[Route]] = {}
+        self._lock = threading.Lock()
+        self.last_changes = RouteChanges()
+
+    def routes_of(self, module: ModuleType) -> list[Route]:
+        """Endpoints declared by classes defined in `module` (imported classes are their module's)."""
+        routes: list[Route] = []
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                routes.extend(_routes_of_class(value, module.__name__, self.prefix))
+        return routes
+
+    def prepare(self, modules: Iterable[ModuleType], removed: Iterable[str] = ()) -> Callable[[], RouteChanges]:
+        """Scan `modules` now (this may raise); the returned callable swaps their routes in.
+
+        Its signature makes it an engine commit hook: a reload whose modules cannot be
+        scanned rolls back, and the swap happens at the reload's commit.
+        """
+        fresh = {module.__name__: self.routes_of(module) for module in modules}
+        gone = tuple(removed)
+        return lambda: self._swap(fresh, gone)
+
+    def update(self, modules: Iterable[ModuleType] = (), removed: Iterable[str] = ()) -> RouteChanges:
+        """Replace the routes of `modules` and drop those of `removed`, as one swap."""
+        return self.prepare(modules, removed)()
+
+    def _swap(self, fresh: dict[str, list[Route]], removed: tuple[str, ...]) -> RouteChanges:
+        with self._lock:
+            routes = dict(self._routes)
+            before: dict[tuple[str, str], Route] = {}
+            for name in (*fresh, *removed):
+                for route in self._by_module.get(name, ()):
+                    before[route.key] = route
+                    routes.pop(route.key, None)
+            added: list[Route] = []
+            replaced: list[Route] = []
+            for module_routes in fresh.values():
+                for route in module_routes:
+                    (replaced if route.key in before else added).append(route)
+                    routes[route.key] = route
+            by_module = {k: v for k, v in self._by_module.items() if k not in fresh and k not in removed}
+            by_module.update({name: module_routes for name, module_routes in fresh.items() if module_routes})
+            gone = tuple(r for key, r in before.items() if key not in routes)
+            self._routes, self._by_module = routes, by_module
+            self.version += 1
+            self.last_changes = RouteChanges(
+                tuple(added), gone, tuple(replaced), {name: len(routes) for name, routes in fresh.items()}
+            )
+            return self.last_changes
+
+    def lookup(self, http_method: str, path: str) -> Route | None:
+        return self._routes.get((http_method, path))
+
+    def allowed_methods(self, path: str) -> list[str]:
+        return sorted(method for method, route_path in self._routes if route_path == path)
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._routes.values(), key=lambda r: (r.path, r.http_method)))
+
+    def __len__(self) -> int:
+        return len(self._routes)

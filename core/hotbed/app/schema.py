@@ -1,0 +1,374 @@
+"""Bringing a live database up to the entities (`hotbed.app.tables`) without ever losing data.
+
+`plan_schema` compares the entities with what the database holds (SQLAlchemy's
+inspector) and sorts every difference into one of two kinds:
+
+- additive: a new table, a new nullable column, a new column with a `dbDefault`, a NOT
+  NULL column on an empty table, a new index. `apply_additive` runs these at once;
+- withheld: a prop removed (the column and its data stay), a type or nullability
+  changed, a NOT NULL column without default on a table that has rows. These are
+  reported with what a person can do about them, and never applied.
+
+Tables nobody declares any more are left alone. After `apply_additive`, models read and
+write through the tables it bound for that database (`bound_table`): the entity's
+columns that really exist, so a withheld column never breaks a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    inspect,
+    literal,
+    select,
+)
+from sqlalchemy import table as table_ref
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateIndex, CreateTable, DefaultClause, ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.types import TypeEngine
+
+from hotbed.app.entity import Entity, snake_case
+from hotbed.app.tables import SQL_NOW, build_metadata, entity_columns
+from hotbed.exceptions import ConfigError
+
+__all__ = [
+    "AddColumn",
+    "ChangeKind",
+    "SchemaChange",
+    "SchemaPlan",
+    "SchemaReport",
+    "apply_additive",
+    "bound_table",
+    "build_metadata",
+    "plan_schema",
+]
+
+ChangeKind = Literal[
+    "create_table",
+    "add_column",
+    "create_index",
+    "column_removed",
+    "type_changed",
+    "nullability_changed",
+    "required_column",
+    "table_removed",
+    "refused",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaChange:
+    """One difference between the entities and the database. `statements` is empty when withheld."""
+
+    kind: ChangeKind
+    table: str
+    column: str | None
+    message: str
+    statements: tuple[ExecutableDDLElement, ...] = field(default=(), compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaPlan:
+    additive: tuple[SchemaChange, ...] = ()
+    withheld: tuple[SchemaChange, ...] = ()
+    tables: frozenset[str] = frozenset()  # every table the entities declare, join tables included
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaReport:
+    """What `apply_additive` did (`applied`) and what it left for a person (`withheld`)."""
+
+    applied: tuple[SchemaChange, ...] = ()
+    withheld: tuple[SchemaChange, ...] = ()
+    tables: frozenset[str] = frozenset()
+
+    def forgetting(self, before: frozenset[str]) -> SchemaReport:
+        """This report, plus the tables declared in `before` that no entity declares now.
+
+        The database cannot tell hotbed's tables from anyone else's, so only a process
+        that saw the entity go can say its table stayed behind.
+        """
+        gone = tuple(
+            SchemaChange(
+                "table_removed",
+                name,
+                None,
+                f"table {name} is no longer declared by any entity; the table and its data stay. "
+                "Drop it by hand when it is no longer needed.",
+            )
+            for name in sorted(before - self.tables)
+        )
+        return SchemaReport(self.applied, (*self.withheld, *gone), self.tables) if gone else self
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied)
+
+    def lines(self) -> list[str]:
+        return [f"schema: {c.message}" for c in self.applied] + [f"schema withheld: {c.message}" for c in self.withheld]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines()) or "schema: up to date"
+
+
+# -- tables from entities ---------------------------------------------------------------
+
+
+def _compiled(kind: TypeEngine[Any], dialect: Dialect) -> str:
+    return kind.compile(dialect=dialect).upper().replace(" ", "")
+
+
+class AddColumn(ExecutableDDLElement):
+    """`ALTER TABLE ... ADD COLUMN`, which SQLAlchemy Core lacks; the dialect compiles the column."""
+
+    inherit_cache = False
+
+    def __init__(self, table: Table, column: Column[Any]) -> None:
+        self.table = table
+        self.column = column
+
+
+@compiles(AddColumn)
+def _compile_add_column(element: AddColumn, compiler: DDLCompiler, **_: Any) -> str:
+    table = compiler.preparer.format_table(element.table)
+    return f"ALTER TABLE {table} ADD COLUMN {compiler.get_column_specification(element.column)}"
+
+
+class _Planner:
+    def __init__(self, conn: Connection, metadata: MetaData) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect
+        self.metadata = metadata
+        self.inspector = inspect(conn)
+        self.existing = set(self.inspector.get_table_names())
+        self.additive: list[SchemaChange] = []
+        self.withheld: list[SchemaChange] = []
+        self._empty: dict[str, bool] = {}
+
+    def is_empty(self, name: str) -> bool:
+        if name not in self._empty:
+            query = select(literal(1)).select_from(table_ref(name)).limit(1)
+            self._empty[name] = self.conn.execute(query).first() is None
+        return self._empty[name]
+
+    def plan(self) -> SchemaPlan:
+        for table in self.metadata.sorted_tables:
+            if table.name in self.existing:
+                self.compare(table)
+            else:
+                statements: tuple[ExecutableDDLElement, ...] = (
+                    CreateTable(table),
+                    *(CreateIndex(index) for index in table.indexes),
+                )
+                self.additive.append(
+                    SchemaChange("create_table", table.name, None, f"created table {table.name}", statements)
+                )
+        return SchemaPlan(tuple(self.additive), tuple(self.withheld), frozenset(self.metadata.tables))
+
+    def compare(self, table: Table) -> None:
+        live = {column["name"]: column for column in self.inspector.get_columns(table.name)}
+        where = table.name
+        for column in table.columns:
+            found = live.get(column.name)
+            name = f"{where}.{column.name}"
+            if found is None:
+                self.missing_column(table, column)
+                continue
+            declared, actual = _compiled(column.type, self.dialect), _compiled(found["type"], self.dialect)
+            if declared != actual:
+                self.withheld.append(
+                    SchemaChange(
+                        "type_changed",
+                        where,
+                        column.name,
+                        f"{name} is {actual} in the database but the entity now says {declared}: "
+                        "not converted automatically; migrate the column by hand (or restore the prop's type)",
+                    )
+                )
+            elif column.nullable != found["nullable"] and not column.primary_key:
+                wanted = "nullable" if column.nullable else "NOT NULL"
+                self.withheld.append(
+                    SchemaChange(
+                        "nullability_changed",
+                        where,
+                        column.name,
+                        f"{name} should now be {wanted}: constraints are not changed automatically; "
+                        "alter the column by hand (or restore the prop's nullable setting)",
+                    )
+                )
+        for name, found in live.items():
+            if name not in table.columns:
+                hint = ""
+                if not found["nullable"] and found.get("default") is None and not found.get("autoincrement"):
+                    hint = " It is NOT NULL without a default, so inserts fail until it is dropped or made nullable."
+                self.withheld.append(
+                    SchemaChange(
+                        "column_removed",
+                        where,
+                        name,
+                        f"{where}.{name} is no longer declared; the column and its data stay. "
+                        f"Drop it by hand when it is no longer needed.{hint}",
+                    )
+                )
+        self.compare_indexes(table, set(live))
+
+    def missing_column(self, table: Table, column: Column[Any]) -> None:
+        name = f"{table.name}.{column.name}"
+        default = column.server_default
+        default_sql = str(default.arg).upper() if isinstance(default, DefaultClause) else ""
+        if column.nullable or default is not None or self.is_empty(table.name):
+            if self.dialect.name == "sqlite" and default_sql in SQL_NOW and not self.is_empty(table.name):
+                self.withheld.append(
+                    SchemaChange(
+                        "required_column",
+                        table.name,
+                        column.name,
+                        f"{name} cannot be added: SQLite cannot add a column defaulting to {default_sql} "
+                        "to a table that has rows; make the prop nullable, or give it a constant dbDefault",
+                    )
+                )
+                return
+            self.additive.append(
+                SchemaChange("add_column", table.name, column.name, f"added column {name}", (AddColumn(table, column),))
+            )
+            return
+        self.withheld.append(
+            SchemaChange(
+                "required_column",
+                table.name,
+                column.name,
+                f"{name} cannot be added: it is NOT NULL without a dbDefault and {table.name} has rows; "
+                "make the prop nullable or give it a dbDefault",
+            )
+        )
+
+    def compare_indexes(self, table: Table, live_columns: set[str]) -> None:
+        live = {index["name"] for index in self.inspector.get_indexes(table.name)}
+        live |= {c["name"] for c in self.inspector.get_unique_constraints(table.name) if c.get("name")}
+        added = {c.column for c in self.additive if c.table == table.name and c.column}
+        for index in table.indexes:
+            if index.name in live:
+                continue
+            columns = [column.name for column in index.columns]
+            if all(column in live_columns or column in added for column in columns):
+                self.additive.append(
+                    SchemaChange(
+                        "create_index",
+                        table.name,
+                        None,
+                        f"created index {index.name} on {table.name} ({', '.join(columns)})",
+                        (CreateIndex(index),),
+                    )
+                )
+
+
+def plan_schema(bind: Engine | Connection, entities: Iterable[Entity]) -> SchemaPlan:
+    """Compare `entities` with the database behind `bind`; nothing is changed."""
+    metadata = build_metadata(entities)
+    if isinstance(bind, Connection):
+        return _Planner(bind, metadata).plan()
+    with bind.connect() as conn:
+        return _Planner(conn, metadata).plan()
+
+
+# -- applying ---------------------------------------------------------------------------
+
+_bound: dict[tuple[str, str], Table] = {}
+
+
+def _key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def apply_additive(engine: Engine, entities: Iterable[Entity]) -> SchemaReport:
+    """Apply the additive part of `plan_schema` and report the rest, which is never applied.
+
+    Each change runs in its own transaction: one the database refuses (a unique index
+    over duplicate values) is reported as withheld and the others still apply. Then the
+    tables models use on this database are rebound to the new columns.
+    """
+    entities = list(entities)
+    plan = plan_schema(engine, entities)
+    applied: list[SchemaChange] = []
+    withheld = list(plan.withheld)
+    for change in plan.additive:
+        try:
+            with engine.begin() as conn:
+                for statement in change.statements:
+                    conn.execute(statement)
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            withheld.append(
+                SchemaChange(
+                    "refused", change.table, change.column, f"{change.message}: refused by the database: {reason}"
+                )
+            )
+        else:
+            applied.append(change)
+    _bind(engine, entities)
+    return SchemaReport(tuple(applied), tuple(withheld), plan.tables)
+
+
+def _bind(engine: Engine, entities: list[Entity]) -> None:
+    by_id = {entity.id: entity for entity in entities}
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    key = _key(engine)
+    for entity in entities:
+        if entity.table not in existing:
+            continue
+        live = {column["name"]: column["type"] for column in inspector.get_columns(entity.table)}
+        columns = []
+        for column in entity_columns(entity, by_id, foreign_keys=False):
+            actual = live.get(column.name)
+            if actual is None:
+                continue  # withheld: the model must not name it
+            if _compiled(actual, engine.dialect) != _compiled(column.type, engine.dialect):
+                column.type = actual  # a withheld type change: read and write what the database holds
+            columns.append(column)
+        table = Table(entity.table, MetaData(), *columns)
+        _bound[(key, entity.id)] = table
+        _bound[(key, f"table:{entity.table}")] = table
+
+
+def bound_table(engine: Engine, entity_id: str, table_name: str | None = None) -> Table:
+    """The table a model of `entity_id` uses on `engine`.
+
+    Bound by `apply_additive` (typed from the entity); before that, reflected from the
+    database by `table_name` and kept. Keyed by database and entity id, never by class,
+    so a model class re-created by a reload finds the same table.
+
+    Raises:
+        ConfigError: the table does not exist in the database.
+    """
+    key = _key(engine)
+    table = _bound.get((key, entity_id))
+    if table is not None and (table_name is None or table.name == table_name):
+        return table
+    name = table_name or f"{snake_case(entity_id)}s"
+    table = _bound.get((key, f"table:{name}"))
+    if table is not None:
+        return table
+    try:
+        table = Table(name, MetaData(), autoload_with=engine)
+    except NoSuchTableError as exc:
+        raise ConfigError(
+            f"table {name!r} for entity {entity_id} does not exist in {engine.url.render_as_string()}; "
+            "run `hotbed sync` (or start `hotbed dev`) to create it"
+        ) from exc
+    _bound[(key, f"table:{name}")] = table
+    return table

@@ -1,0 +1,160 @@
+"""The filesystem fallback change source: watchfiles on the project, tuned for latency.
+
+watchfiles groups the events of one save (editors write, rename, chmod) and of a burst
+of saves into one set; `step` is how long it waits for the next event, so it is kept
+short. Each path is then checked against the SHA-1 of the content last seen, so a save
+that changes nothing (a touch, a formatter that was already happy) is not a change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+
+from watchfiles import Change as FsChange
+from watchfiles import DefaultFilter, awatch
+
+from hotbed.reload.globs import GlobSet
+from hotbed.reload.types import Change, ChangeEvent
+
+__all__ = ["DEBOUNCE_MS", "STEP_MS", "Checksums", "SourceFilter", "watch_changes"]
+
+logger = logging.getLogger("hotbed.dev.watcher")
+
+STEP_MS = 5  # wait this long for one more event of the same save
+DEBOUNCE_MS = 300  # and never hold a burst longer than this
+
+_IGNORED_DIRS = (*DefaultFilter.ignore_dirs, ".hotbed", "venv", "site-packages", "dist-packages", "build", "dist")
+
+
+class SourceFilter(DefaultFilter):
+    """Python sources and restart-glob files under `root`, outside tool and virtualenv folders."""
+
+    def __init__(self, root: str | os.PathLike[str], restart: GlobSet) -> None:
+        super().__init__(ignore_dirs=_IGNORED_DIRS)
+        self._prefix = str(Path(root).resolve()) + os.sep
+        self._restart = restart
+
+    def __call__(self, change: FsChange, path: str) -> bool:
+        return self.wanted(path) and super().__call__(change, path)
+
+    def wanted(self, path: str) -> bool:
+        if path.endswith((".py", ".entity.json")):  # modules, and the entities code is generated from
+            return True
+        return path.startswith(self._prefix) and self._restart.matches(Path(path[len(self._prefix) :]).as_posix())
+
+
+def _digest(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha1(f.read(), usedforsecurity=False).digest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        logger.debug("cannot read %s: %s", path, exc)
+        return None
+
+
+class Checksums:
+    """The content last seen for each watched file; turns raw events into real changes."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, bytes] = {}
+        self._gone: set[str] = set()  # deletions already reported
+
+    def seed(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            digest = _digest(path)
+            if digest is not None:
+                self._seen[path] = digest
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def update(self, path: str, raw: set[FsChange]) -> Change | None:
+        """The change to report for `path` after events `raw`, or None when its content is as before."""
+        digest = _digest(path)
+        known = self._seen.get(path)
+        if digest is None:
+            if path in self._gone or (known is None and FsChange.deleted not in raw):
+                return None  # reported already, or created and removed within one burst
+            self._seen.pop(path, None)
+            self._gone.add(path)
+            return Change(path, "unlink")
+        self._gone.discard(path)
+        if digest == known:
+            return None
+        self._seen[path] = digest
+        event: ChangeEvent = "add" if known is None and FsChange.added in raw else "change"
+        return Change(path, event)
+
+    def note(self, change: Change) -> None:
+        """Take in a change that reached the dev server another way (from the editor), so the
+        watcher's own event for the same save is not a second change."""
+        self.update(change.path, _RAW[change.event])
+
+
+_RAW: dict[ChangeEvent, set[FsChange]] = {
+    "add": {FsChange.added},
+    "change": {FsChange.modified},
+    "unlink": {FsChange.deleted},
+}
+
+
+def _walk(root: str, source_filter: SourceFilter) -> Iterable[str]:
+    ignored = set(source_filter.ignore_dirs)
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in ignored]
+        for name in files:
+            path = os.path.join(folder, name)
+            if source_filter.wanted(path):
+                yield path
+
+
+async def watch_changes(
+    root: str | os.PathLike[str],
+    restart: GlobSet,
+    stop_event: asyncio.Event,
+    *,
+    ready: asyncio.Event | None = None,
+    checksums: Checksums | None = None,
+    step: int = STEP_MS,
+    debounce: int = DEBOUNCE_MS,
+) -> AsyncIterator[list[Change]]:
+    """Yield one list of real changes per burst of saves under `root`, until `stop_event` is set.
+
+    Args:
+        root: the project folder, watched recursively.
+        restart: restart globs; those files are watched although they are not modules.
+        stop_event: set it to end the iteration.
+        ready: set once the watch is in place (no event after that is missed).
+        checksums: the content last seen per file, shared with whoever else feeds the
+            dev server changes (see `Checksums.note`); a new one by default.
+        step: milliseconds to wait for another event before yielding a burst.
+        debounce: the longest a burst is held, in milliseconds.
+
+    Yields:
+        Lists of `Change`, absolute paths, each path once, content-identical saves dropped.
+    """
+    root = str(Path(root).resolve())
+    source_filter = SourceFilter(root, restart)
+    checksums = Checksums() if checksums is None else checksums
+    checksums.seed(await asyncio.to_thread(lambda: list(_walk(root, source_filter))))
+    logger.debug("watching %s (%d files)", root, len(checksums))
+    if ready is not None:
+        # No await between here and awatch creating its notifier: a task woken by `ready`
+        # cannot run before the watch exists.
+        ready.set()
+    async for raw in awatch(
+        root, watch_filter=source_filter, step=step, debounce=debounce, stop_event=stop_event, recursive=True
+    ):
+        by_path: dict[str, set[FsChange]] = {}
+        for kind, path in raw:
+            by_path.setdefault(path, set()).add(kind)
+        changes = [c for path, kinds in sorted(by_path.items()) if (c := checksums.update(path, kinds)) is not None]
+        if changes:
+            yield changes

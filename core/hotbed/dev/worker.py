@@ -1,0 +1,200 @@
+"""The worker process: the app, the reload engine and uvicorn, in one fresh interpreter.
+
+The supervisor starts `run_worker` in a `spawn` context with the listening socket and
+one end of a pipe. The engine is installed before the app is imported so every project
+import is tracked. Change batches arrive on the pipe and are applied on the event-loop
+thread, so a reload never interleaves with request handling: a request in flight
+finishes on the code it started with and the next one gets the new code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import socket
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Literal, Protocol
+
+import uvicorn
+from rich.console import Console
+from starlette.types import ASGIApp
+
+from hotbed.dev.handover import HandoverProtocol
+from hotbed.dev.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
+from hotbed.dev.protocol import DumpNode
+from hotbed.dev.proxy import AppProxy
+from hotbed.dev.report import SyncReport
+from hotbed.exceptions import ConfigError
+from hotbed.reload import hmr
+from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
+from hotbed.reload.types import Change, ReloadError, ReloadResult
+
+__all__ = ["GRACEFUL_SHUTDOWN", "ProjectLoader", "Served", "WorkerSpec", "run_worker"]
+
+logger = logging.getLogger("hotbed.dev.worker")
+
+# Seconds uvicorn gives requests in flight when the worker is asked to stop.
+GRACEFUL_SHUTDOWN = 5
+
+
+class Served(Protocol):
+    """What a worker serves: an ASGI app, how a batch of changes is applied to it, its routes."""
+
+    asgi: ASGIApp
+
+    def apply(self, changes: tuple[Change, ...]) -> SyncReport: ...
+
+    def apis(self) -> Mapping[str, Sequence[str]]:
+        """The routes each module registers, by absolute file path (for `dump`)."""
+        ...
+
+
+# Starts an entity project in the worker: (project root, hot) -> what the worker serves. The
+# framework provides it and the command line passes it in, so the dev server never imports
+# the framework; it reaches the worker pickled by reference.
+ProjectLoader = Callable[[str, bool], Served]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """What a worker serves; built once by the dev server, sent to every worker."""
+
+    module: str
+    attribute: str
+    import_root: str  # the sys.path entry the module is imported from
+    project_root: str  # what the engine tracks; restart globs are relative to it
+    log_level: str = "info"
+    hot: bool = True
+    kind: Literal["app", "project"] = "app"  # a `module:app` app, or an entity project served by hotbed
+    boundaries: tuple[str, ...] = DEFAULT_BOUNDARIES  # a `module:app` app's; a project reads its configuration
+    restart: tuple[str, ...] = DEFAULT_RESTART
+    project_loader: ProjectLoader | None = None  # how an entity project starts (kind "project")
+
+    @property
+    def target(self) -> str:
+        if self.kind == "project":
+            return f"entity project {os.path.basename(self.project_root)}"
+        return f"{self.module}:{self.attribute}"
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling the supervisor once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_started()
+
+
+class PlainApp:
+    """A `module:app` app behind a proxy; a batch is one engine reload."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        if spec.import_root not in sys.path:
+            sys.path.insert(0, spec.import_root)
+        if spec.hot:
+            hmr.init(spec.project_root, boundaries=spec.boundaries, restart=spec.restart)
+        importlib.import_module(spec.module)
+        self.asgi: ASGIApp = AppProxy(spec.module, spec.attribute)
+
+    def apply(self, changes: tuple[Change, ...]) -> SyncReport:
+        result = hmr.reload(changes)
+        return SyncReport(changes=changes, reload=result, duration=result.duration)
+
+    def apis(self) -> Mapping[str, Sequence[str]]:
+        return {}  # a plain app's routes are its own business
+
+
+def _load(spec: WorkerSpec) -> Served:
+    if spec.kind == "project":
+        if spec.project_loader is None:
+            raise ConfigError(f"{spec.project_root}: an entity project needs a project loader to start")
+        return spec.project_loader(spec.project_root, spec.hot)
+    return PlainApp(spec)
+
+
+def _apply(served: Served, changes: tuple[Change, ...]) -> SyncReport:
+    """Apply a batch, and answer the supervisor even if the engine itself fails."""
+    try:
+        return served.apply(changes)
+    except Exception as exc:
+        logger.exception("applying a batch failed")
+        path = changes[0].path if changes else ""
+        error = ReloadError(path, 0, 0, repr(exc))
+        return SyncReport(changes=changes, reload=ReloadResult(changed=tuple(c.path for c in changes), errors=(error,)))
+
+
+def _dump(served: Served) -> tuple[DumpNode, ...]:
+    """The engine's graph, each module with the routes it registers (entity projects have a registry)."""
+    apis = served.apis()
+    return tuple(
+        DumpNode(
+            path=row["path"],
+            node_path=row["node_path"],
+            boundary=row["boundary"],
+            reloadable=row["reloadable"],
+            version=row["version"],
+            dependencies=row["dependencies"],
+            dependents=row["dependents"],
+            apis=list(apis.get(row["node_path"], ())),
+        )
+        for row in hmr.dump()
+    )
+
+
+async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served: Served) -> None:
+    config = uvicorn.Config(
+        served.asgi,
+        log_level=spec.log_level,
+        lifespan="auto",
+        http=HandoverProtocol,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+    )
+    server = _Server(config, on_started=lambda: conn.send(WorkerReady(os.getpid())))
+
+    def on_message(message: Message) -> None:
+        if isinstance(message, ApplyBatch):
+            # Synchronous on purpose: the loop runs no request code until the reload commits.
+            conn.send(BatchApplied(_apply(served, message.changes)))
+        elif isinstance(message, DumpRequest):
+            conn.send(DumpResult(_dump(served)))
+
+    def on_closed() -> None:
+        server.should_exit = True  # the supervisor is gone: do not outlive it
+
+    reader = PipeReader(conn, on_message, on_closed)
+    reader.start()
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        reader.stop()
+
+
+def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
+    """Entry point of the worker process (a `spawn` target, so module-level and picklable)."""
+    # Own process group: a Ctrl-C in the terminal reaches the supervisor only, which then
+    # stops the worker once, gracefully, instead of uvicorn seeing two SIGINTs.
+    os.setpgid(0, 0)
+    if spec.hot:
+        os.environ["HOT"] = "yes"
+    try:
+        served = _load(spec)
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[bold red]hotbed:[/] {exc}")
+        sys.exit(1)
+    except BaseException:
+        Console(stderr=True).print_exception(max_frames=20)
+        sys.exit(1)
+    # uvicorn re-raises the signal it shut down on; by then the shutdown has happened.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(spec, sock, conn, served))

@@ -1,0 +1,336 @@
+"""The engine: owns the module graph and the import hooks, plans and runs reloads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import sysconfig
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from functools import partial
+from pathlib import Path
+from types import CodeType
+from typing import Any
+
+from hotbed.exceptions import EngineStateError, RestartRequired
+from hotbed.reload.globs import GlobSet
+from hotbed.reload.graph import ModuleGraph, Node
+from hotbed.reload.hot import HotContext, set_context_source
+from hotbed.reload.tracker import ImportTracker, file_hash
+from hotbed.reload.transaction import Transaction
+from hotbed.reload.types import Change, CommitHook, ReloadResult, RestartReason
+
+__all__ = ["DEFAULT_BOUNDARIES", "DEFAULT_RESTART", "CommitHook", "Engine", "current"]
+
+logger = logging.getLogger("hotbed.reload.engine")
+
+DEFAULT_BOUNDARIES = ("**/*.py",)
+DEFAULT_RESTART = (".env", "pyproject.toml", "hotbed.toml")
+# Folders under a project root that never hold project modules.
+_EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "node_modules", ".hotbed", ".git"})
+
+_current: Engine | None = None
+
+EXECUTION_TIMEOUT = 30.0
+
+
+def current() -> Engine | None:
+    """The running engine, or None when HMR is off."""
+    return _current
+
+
+class Engine:
+    def __init__(self, root: str | os.PathLike[str], boundaries: Sequence[str], restart: Sequence[str]) -> None:
+        self.root = Path(root).resolve()
+        # Paths are compared as strings (no syscalls on the import path): the resolved root
+        # and the root as given both count, so a symlinked checkout works either way.
+        self._root_prefixes = tuple({str(self.root) + os.sep, os.path.abspath(root) + os.sep})
+        self._bytecode_folder = os.path.join(self.root, ".hotbed", "bytecode", "")
+        self._bytecode_suffix = f".{sys.implementation.cache_tag}.pyc"
+        self.boundaries = GlobSet(boundaries)
+        self.restart = GlobSet(restart)
+        self.graph = ModuleGraph()
+        self.tracker = ImportTracker(self)
+        self.lock = threading.RLock()
+        self.executing: dict[str, int] = {}
+        # path -> (source digest, code) of what reloads compiled or loaded: see `load_code`.
+        self.compiled: dict[str, tuple[bytes, CodeType]] = {}
+        self.transaction: Transaction | None = None
+        self.commit_hooks: list[CommitHook] = []
+        # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
+        self.execution_timeout: float | None = EXECUTION_TIMEOUT
+        self._project_files: dict[str, bool] = {}
+        self._relative_paths: dict[str, str | None] = {}  # every import asks three times; answer once
+        paths = sysconfig.get_paths()
+        self._excluded_prefixes = tuple(
+            {os.path.abspath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        global _current
+        if _current is not None and _current is not self:
+            raise EngineStateError(f"an engine is already running for {_current.root}")
+        self.tracker.install()
+        _current = self
+        set_context_source(self.context_for)
+
+    def stop(self) -> None:
+        global _current
+        self.tracker.uninstall()
+        if _current is self:
+            _current = None
+            set_context_source(None)
+
+    # -- facts about files ---------------------------------------------------------------
+
+    def _under_root(self, path: str) -> str | None:
+        """The root-relative posix path of `path`, or None when it lies outside the root."""
+        try:
+            return self._relative_paths[path]
+        except KeyError:
+            pass
+        absolute = os.path.abspath(path)
+        rel = None
+        for prefix in self._root_prefixes:
+            if absolute.startswith(prefix):
+                rel = absolute[len(prefix) :]
+                rel = rel if os.sep == "/" else rel.replace(os.sep, "/")
+                break
+        if absolute == path:  # a relative path's answer depends on the working directory
+            self._relative_paths[path] = rel
+        return rel
+
+    def is_project_file(self, path: str) -> bool:
+        known = self._project_files.get(path)
+        if known is None:
+            rel = self._under_root(path)
+            known = (
+                rel is not None
+                and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
+                and not os.path.abspath(path).startswith(self._excluded_prefixes)
+            )
+            self._project_files[path] = known
+        return known
+
+    def bytecode_cache_path(self, path: str) -> str:
+        rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
+        return f"{self._bytecode_folder}{rel}{self._bytecode_suffix}"
+
+    def relative(self, path: str) -> str:
+        rel = self._under_root(path)
+        return Path(path).as_posix() if rel is None else rel
+
+    # -- hooks called by the tracker and the loader --------------------------------------
+
+    def before_exec(self, name: str, path: str, digest: bytes | None) -> Node:
+        node = self.graph.by_name.get(name)
+        transaction = self.transaction
+        if node is None or node.path != path:
+            if node is not None:
+                self.graph.remove(node)
+            rel = self.relative(path)
+            node = self.graph.add(Node(name=name, path=path, rel=rel, boundary=self.boundaries.matches(rel)))
+            node.seq = self.graph.next_seq()  # start order: re-executing in it replays the first import
+            node.source_hash = digest or b""
+            if transaction is not None:
+                transaction.new_nodes.append(node)
+        elif transaction is not None:
+            transaction.before_reexec(node)
+        else:
+            self.graph.clear_static_deps(node)
+        node.pending_context = None
+        self.executing[name] = self.executing.get(name, 0) + 1
+        return node
+
+    def after_exec(self, node: Node, *, ok: bool) -> None:
+        depth = self.executing.get(node.name, 1) - 1
+        if depth:
+            self.executing[node.name] = depth
+        else:
+            self.executing.pop(node.name, None)
+        if self.transaction is not None:
+            if ok:
+                self.transaction.after_exec(node)
+            return
+        if ok:
+            node.version += 1
+            node.context, node.pending_context = node.pending_context, None
+        elif node.version == 0:
+            self.graph.remove(node)
+
+    def record_import(self, importer: Node | None, targets: Iterable[str]) -> None:
+        by_name = self.graph.by_name
+        if importer is None:
+            for target in targets:
+                if target in by_name:
+                    by_name[target].external = True
+            return
+        static = importer.name in self.executing
+        for target in targets:
+            imported = by_name.get(target)
+            if imported is not None:
+                self.graph.add_edge(importer, imported, static)
+
+    def staged_code(self, fullname: str) -> tuple[str, Any, bool] | None:
+        transaction = self.transaction
+        if transaction is None:
+            return None
+        return transaction.staged(fullname)
+
+    def context_for(self, name: str) -> HotContext | None:
+        node = self.graph.by_name.get(name)
+        if node is None:
+            return None
+        if name in self.executing:
+            if node.pending_context is None:
+                node.pending_context = HotContext(node, partial(self.invalidate_node, node))
+            return node.pending_context
+        if node.context is None:
+            node.context = HotContext(node, partial(self.invalidate_node, node))
+        return node.context
+
+    # -- planning --------------------------------------------------------------------------
+
+    def _restart_reason(self, path: str) -> RestartReason | None:
+        rel = self._under_root(path)
+        if rel is not None and self.restart.matches(rel):
+            return RestartReason("restart-glob", path, path, f"{rel} changed (a restart file)")
+        return None
+
+    def invalidate_file(self, path: str, event: str = "change") -> list[str]:
+        """The absolute paths a change to `path` re-executes, changed file first.
+
+        Raises RestartRequired when the change cannot be hot-applied.
+        """
+        path = os.path.abspath(path)
+        with self.lock:
+            reason = self._restart_reason(path)
+            if reason is not None:
+                raise RestartRequired([reason])
+            node = self.graph.by_path.get(path)
+            if node is None:
+                return []
+            order, reasons = self.graph.propagate(node, include_start=event != "unlink")
+            if reasons:
+                raise RestartRequired(reasons)
+            return [n.path for n in order]
+
+    # -- reloading -------------------------------------------------------------------------
+
+    def reload(self, changes: Iterable[Change]) -> ReloadResult:
+        started = time.perf_counter()
+        with self.lock:
+            if self.transaction is not None:
+                raise EngineStateError("reload() called while a reload is running")
+            changed: list[Node] = []
+            removed: list[Node] = []
+            reasons: list[RestartReason] = []
+            hashes: dict[Node, bytes] = {}
+            seen: set[str] = set()
+            for change in changes:
+                path = os.path.abspath(change.path)
+                if path in seen:
+                    continue
+                seen.add(path)
+                reason = self._restart_reason(path)
+                if reason is not None:
+                    reasons.append(reason)
+                    continue
+                node = self.graph.by_path.get(path)
+                if node is None:
+                    continue
+                try:
+                    content = Path(path).read_bytes()
+                except FileNotFoundError:
+                    removed.append(node)
+                    continue
+                digest = file_hash(content)
+                if digest != node.source_hash:
+                    changed.append(node)
+                    hashes[node] = digest
+            plan: dict[Node, None] = {}
+            for node in changed:
+                order, why = self.graph.propagate(node)
+                plan.update(dict.fromkeys(order))
+                reasons.extend(why)
+            for node in removed:
+                order, why = self.graph.propagate(node, include_start=False)
+                plan.update(dict.fromkeys(order))
+                reasons.extend(why)
+            changed_paths = tuple(n.path for n in (*changed, *removed))
+            if reasons:
+                changed_paths += tuple(r.path for r in reasons if r.kind == "restart-glob")
+                return ReloadResult(
+                    changed=changed_paths,
+                    restart=tuple(dict.fromkeys(reasons)),
+                    duration=time.perf_counter() - started,
+                    root=str(self.root),
+                )
+            if not plan and not removed:
+                return ReloadResult(duration=time.perf_counter() - started, root=str(self.root))
+            return self._run(list(plan), removed, changed_paths, started)
+
+    def invalidate_node(self, node: Node) -> None:
+        """`hot.invalidate()`: inside a reload, widen it; outside, reload the importers now."""
+        with self.lock:
+            if self.transaction is not None:
+                self.transaction.add_importers_of(node)
+                return
+            order, reasons = self.graph.propagate(node, include_start=False)
+            if reasons:
+                raise RestartRequired(reasons)
+            if order:
+                result = self._run(order, [], (node.path,), time.perf_counter())
+                # No reload report carries this one to a console: the rollback must not go unnoticed.
+                for error in result.errors:
+                    logger.warning(
+                        "hot.invalidate() in %s: %s:%d: %s",
+                        node.rel,
+                        self.relative(error.path),
+                        error.line,
+                        error.message,
+                    )
+
+    def _run(self, plan: list[Node], removed: list[Node], changed: tuple[str, ...], started: float) -> ReloadResult:
+        transaction = Transaction(self, plan, removed)
+        self.transaction = transaction
+        try:
+            with self.tracker.staging():
+                outcome = transaction.run()
+        finally:
+            self.transaction = None
+        logger.debug("reload of %d modules: %s", len(plan), outcome)
+        return ReloadResult(
+            changed=changed,
+            reexecuted=outcome.executed,
+            pruned=outcome.pruned,
+            restart=outcome.restart,
+            errors=outcome.errors,
+            committed=outcome.committed,
+            duration=time.perf_counter() - started,
+            root=str(self.root),
+        )
+
+    # -- inspection ------------------------------------------------------------------------
+
+    def dump(self) -> list[dict[str, Any]]:
+        with self.lock:
+            rows = []
+            for node in sorted(self.graph, key=lambda n: n.rel):
+                _, reasons = self.graph.propagate(node)
+                rows.append(
+                    {
+                        "path": node.rel,
+                        "node_path": node.path,
+                        "boundary": node.boundary,
+                        "reloadable": not reasons,
+                        "version": node.version,
+                        "dependencies": sorted(d.rel for d in node.dependencies),
+                        "dependents": sorted(d.rel for d in node.dependents),
+                    }
+                )
+            return rows

@@ -1,0 +1,137 @@
+"""The module graph: one node per project module, edges recorded as imports execute."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hotbed.reload.types import RestartReason
+
+if TYPE_CHECKING:
+    from hotbed.reload.hot import HotContext
+
+__all__ = ["ModuleGraph", "Node"]
+
+
+@dataclass(eq=False, slots=True)
+class Node:
+    """A project module. Identity is the file; `name` is its dotted module name."""
+
+    name: str
+    path: str
+    rel: str
+    boundary: bool
+    seq: int = 0
+    version: int = 0
+    static_deps: set[Node] = field(default_factory=set)
+    runtime_deps: set[Node] = field(default_factory=set)
+    dependents: set[Node] = field(default_factory=set)
+    external: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+    context: HotContext | None = None
+    pending_context: HotContext | None = None
+    source_hash: bytes = b""
+
+    @property
+    def dependencies(self) -> set[Node]:
+        return self.static_deps | self.runtime_deps
+
+    @property
+    def declined(self) -> bool:
+        return self.context is not None and self.context.declined
+
+    @property
+    def accepted(self) -> bool:
+        return self.context is not None and self.context.accepted
+
+    def __repr__(self) -> str:
+        return f"<Node {self.name} v{self.version}>"
+
+
+class ModuleGraph:
+    def __init__(self) -> None:
+        self.by_name: dict[str, Node] = {}
+        self.by_path: dict[str, Node] = {}
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self.by_path)
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(list(self.by_path.values()))
+
+    def add(self, node: Node) -> Node:
+        self.by_name[node.name] = node
+        self.by_path[node.path] = node
+        return node
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def add_edge(self, importer: Node, imported: Node, static: bool) -> None:
+        if importer is imported:
+            return
+        (importer.static_deps if static else importer.runtime_deps).add(imported)
+        imported.dependents.add(importer)
+
+    def clear_static_deps(self, node: Node) -> set[Node]:
+        """Forget the imports a module made while executing; it is about to execute again."""
+        old = node.static_deps
+        node.static_deps = set()
+        for dep in old:
+            if dep not in node.runtime_deps:
+                dep.dependents.discard(node)
+        return old
+
+    def restore_static_deps(self, node: Node, deps: set[Node]) -> None:
+        self.clear_static_deps(node)
+        for dep in deps:
+            if dep.name in self.by_name:
+                self.add_edge(node, dep, static=True)
+
+    def remove(self, node: Node) -> None:
+        self.by_name.pop(node.name, None)
+        self.by_path.pop(node.path, None)
+        for dep in node.dependencies:
+            dep.dependents.discard(node)
+        for importer in node.dependents:
+            importer.static_deps.discard(node)
+            importer.runtime_deps.discard(node)
+        node.static_deps, node.runtime_deps, node.dependents = set(), set(), set()
+
+    def propagate(self, start: Node, *, include_start: bool = True) -> tuple[list[Node], list[RestartReason]]:
+        """The modules a change to `start` re-executes, and why a restart is needed if it is.
+
+        Walks importers breadth-first. A module that accepted its own changes stops the walk
+        above it; a declined module or a non-boundary importer makes a restart necessary.
+        """
+        reasons: list[RestartReason] = []
+        order: list[Node] = []
+        seen = {start}
+        queue: deque[Node] = deque([start])
+        while queue:
+            node = queue.popleft()
+            if node is not start or include_start:
+                order.append(node)
+                if node.declined:
+                    reasons.append(
+                        RestartReason("declined", node.path, start.path, f"{node.rel} declined hot reloading")
+                    )
+                if not node.boundary:
+                    if node is start:
+                        message = f"{node.rel} is not a hot-reload boundary"
+                    else:
+                        how = "statically " if any(d in node.static_deps for d in order) else ""
+                        message = f"imported {how}by non-boundary {node.rel}"
+                    reasons.append(RestartReason("non-boundary", node.path, start.path, message))
+                    continue
+                if node.accepted:
+                    continue
+            for importer in sorted(node.dependents, key=lambda n: n.seq):
+                if importer not in seen:
+                    seen.add(importer)
+                    queue.append(importer)
+        return order, reasons

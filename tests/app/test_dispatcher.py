@@ -1,0 +1,161 @@
+"""The API dispatcher: routes looked up per request, validation, errors, OpenAPI."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from hotbed.app.dispatcher import Dispatcher
+from hotbed.app.registry import ApiRegistry
+from hotbed.config import load_config
+from tests.helpers.engine_project import MakeProject
+
+SHOP_API = """
+import asyncio
+import enum
+import pydantic
+from hotbed import api
+from hotbed.exceptions import BadRequestError, NotFoundError, UnauthorizedError
+
+class Color(enum.Enum):
+    RED = "red"
+
+class OrderForm(pydantic.BaseModel):
+    product_id: int
+    quantity: int = 1
+
+class Row:
+    def __init__(self, id: int) -> None:
+        self.id = id
+    def to_dict(self) -> dict[str, int]:
+        return {"id": self.id}
+
+class ProductApi:
+    @api(http_method="GET")
+    async def list(self, keyword: str | None = None, page: int = 1, num: int = 10) -> list[str]:
+        '''Products, a page at a time.'''
+        await asyncio.sleep(0)
+        return [f"{keyword}:{page}:{num}"]
+
+    @api(http_method="GET")
+    def get(self, id: int) -> Row:
+        if id == 0:
+            raise NotFoundError("no product 0")
+        return Row(id)
+
+    @api(http_method="POST")
+    def order(self, form: OrderForm) -> dict[str, object]:
+        if form.quantity > 5:
+            raise BadRequestError("Out of stock")
+        return {"ordered": form.model_dump(), "color": Color.RED}
+
+    @api(http_method="DELETE")
+    def remove(self, id: int) -> None:
+        raise UnauthorizedError("you may not")
+
+    @api(http_method="GET")
+    def crash(self) -> None:
+        raise RuntimeError("bug")
+"""
+
+
+@pytest.fixture
+def client(make_project: MakeProject) -> httpx.AsyncClient:
+    project = make_project({"shop_api.py": SHOP_API})
+    registry = ApiRegistry()
+    registry.update([project.load("shop_api")])
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=Dispatcher(registry)), base_url="http://test")
+
+
+async def test_query_parameters_are_validated_from_type_hints(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/list", params={"keyword": "tea", "page": "2"})
+    assert response.status_code == 200
+    assert response.json() == ["tea:2:10"]
+
+    response = await client.get("/api/product/list", params={"page": "two"})
+    assert response.status_code == 422
+    assert response.json()["details"][0]["loc"] == ["page"]
+
+
+async def test_body_model_and_json_results(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/product/order", json={"product_id": 3, "quantity": 2})
+    assert response.json() == {"ordered": {"product_id": 3, "quantity": 2}, "color": "red"}
+    assert (await client.get("/api/product/get", params={"id": 7})).json() == {"id": 7}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "message"),
+    [
+        ("POST", "/api/product/order", {"json": {"product_id": 1, "quantity": 9}}, 400, "Out of stock"),
+        ("DELETE", "/api/product/remove", {"params": {"id": 1}}, 401, "you may not"),
+        ("GET", "/api/product/get", {"params": {"id": 0}}, 404, "no product 0"),
+        ("GET", "/api/product/crash", {}, 500, "RuntimeError: bug"),
+        ("GET", "/api/nothing/here", {}, 404, "no API at /api/nothing/here"),
+        ("POST", "/api/product/order", {"content": b"{not json"}, 400, "the request body is not JSON"),
+    ],
+)
+async def test_errors_are_json_with_a_status(
+    client: httpx.AsyncClient, method: str, path: str, kwargs: dict[str, object], status: int, message: str
+) -> None:
+    response = await client.request(method, path, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == status
+    assert response.json()["error"].startswith(message)
+
+
+async def test_wrong_method_is_405(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/product/list")
+    assert response.status_code == 405
+    assert response.json()["allowed"] == ["GET"]
+
+
+async def test_openapi_document_follows_the_registry(make_project: MakeProject) -> None:
+    project = make_project({"shop_api.py": SHOP_API})
+    registry = ApiRegistry()
+    project.engine.commit_hooks.append(registry.prepare)
+    registry.update([project.load("shop_api")])
+    dispatcher = Dispatcher(registry, title="shop")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=dispatcher), base_url="http://t") as client:
+        document = (await client.get("/api/openapi.json")).json()
+        assert document["info"]["title"] == "shop"
+        list_op = document["paths"]["/api/product/list"]["get"]
+        assert list_op["summary"] == "Products, a page at a time."
+        assert [p["name"] for p in list_op["parameters"]] == ["keyword", "page", "num"]
+        assert "OrderForm" in document["components"]["schemas"]
+
+        extra = "\n    @api(http_method='GET')\n    def extra(self) -> int:\n        return 1\n"
+        project.change("shop_api.py", SHOP_API + extra)
+        document = (await client.get("/api/openapi.json")).json()
+        assert "/api/product/extra" in document["paths"]
+        assert (await client.get("/api/product/extra")).json() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "kind"),
+    [
+        ({"product_id": "three", "quantity": 2}, ["form", "product_id"], "int_parsing"),
+        ({"form": {"quantity": 2}}, ["form", "product_id"], "missing"),
+    ],
+)
+async def test_a_body_that_fails_validation_is_422(
+    client: httpx.AsyncClient, body: dict[str, object], loc: list[str], kind: str
+) -> None:
+    response = await client.post("/api/product/order", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid parameters"
+    assert [(d["loc"], d["type"]) for d in response.json()["details"]] == [(loc, kind)]
+
+
+async def test_the_api_prefix_comes_from_the_project_configuration(make_project: MakeProject) -> None:
+    project = make_project({"shop_api.py": SHOP_API, "hotbed.toml": 'api-prefix = "/v1"\n'})
+    registry = ApiRegistry(load_config(project.root).api_prefix)
+    registry.update([project.load("shop_api")])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=Dispatcher(registry)), base_url="http://t"
+    ) as client:
+        document = (await client.get("/v1/openapi.json")).json()
+        assert sorted(document["paths"]) == [
+            f"/v1/product/{name}" for name in ("crash", "get", "list", "order", "remove")
+        ]
+        assert (await client.get("/v1/product/list", params={"keyword": "tea"})).json() == ["tea:1:10"]
+        assert (await client.get("/api/product/list")).status_code == 404
+        assert (await client.get("/api/openapi.json")).status_code == 404

@@ -1,0 +1,102 @@
+"""The API registry swapping a module's routes on reload."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from hotbed.app.api import api, resource_name
+from hotbed.app.registry import ApiRegistry
+from tests.helpers.engine_project import MakeProject
+
+USER_API = """
+from hotbed import api
+
+class UserApi:
+    @api(http_method="GET")
+    def list(self, page: int = 1) -> list[int]:
+        return [page]
+
+    @api(http_method="POST", path="/users/create")
+    @classmethod
+    def create(cls, name: str) -> dict[str, str]:
+        return {"name": name}
+
+    def helper(self) -> None:
+        pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "resource"),
+    [("UserModel", "user"), ("UserApi", "user"), ("OrderItemApi", "order_item"), ("Api", "api")],
+)
+def test_resource_names(name: str, resource: str) -> None:
+    assert resource_name(name) == resource
+
+
+def test_routes_of_a_module(make_project: MakeProject) -> None:
+    project = make_project({"user_api.py": USER_API})
+    registry = ApiRegistry()
+    changes = registry.update([project.load("user_api")])
+    assert sorted(str(r) for r in changes.added) == ["GET /api/user/list", "POST /api/users/create"]
+    route = registry.lookup("GET", "/api/user/list")
+    assert route is not None and route.endpoint(page=3) == [3]
+    assert route.params.model_validate({"page": "4"}).page == 4  # type: ignore[attr-defined]
+    assert registry.lookup("GET", "/api/user/helper") is None
+
+
+def test_imported_classes_belong_to_their_own_module(make_project: MakeProject) -> None:
+    project = make_project({"user_api.py": USER_API, "other.py": "from user_api import UserApi\n"})
+    registry = ApiRegistry()
+    assert registry.update([project.load("other")]).added == ()
+
+
+def test_reload_replaces_exactly_that_modules_routes(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "user_api.py": USER_API,
+            "post_api.py": "from hotbed import api\n"
+            "class PostApi:\n    @api()\n    def list(self) -> int:\n        return 1\n",
+        }
+    )
+    registry = ApiRegistry()
+    project.engine.commit_hooks.append(registry.prepare)
+    registry.update([project.load("user_api"), project.load("post_api")])
+    post_route = registry.lookup("GET", "/api/post/list")
+
+    result = project.change("user_api.py", USER_API.replace("return [page]", "return [page, page]"))
+
+    assert result.ok
+    assert registry.lookup("GET", "/api/user/list").endpoint(page=2) == [2, 2]  # type: ignore[union-attr]
+    assert registry.lookup("GET", "/api/post/list") is post_route
+    assert sorted(str(r) for r in registry.last_changes.replaced) == ["GET /api/user/list", "POST /api/users/create"]
+    assert registry.last_changes.per_module == {"user_api": 2}
+
+    project.change("user_api.py", USER_API.replace('@api(http_method="POST", path="/users/create")', ""))
+    assert [str(r) for r in registry.last_changes.removed] == ["POST /api/users/create"]
+    assert registry.lookup("POST", "/api/users/create") is None
+
+
+def test_a_module_that_cannot_be_scanned_rolls_the_reload_back(make_project: MakeProject) -> None:
+    project = make_project({"user_api.py": USER_API})
+    registry = ApiRegistry()
+    project.engine.commit_hooks.append(registry.prepare)
+    registry.update([project.load("user_api")])
+    old_module, old_route = sys.modules["user_api"], registry.lookup("GET", "/api/user/list")
+
+    broken = USER_API.replace("class UserApi:", "class UserApi:\n    def __init__(self, required):\n        pass\n")
+    result = project.change("user_api.py", broken)
+
+    assert not result.committed
+    assert "TypeError" in result.errors[0].message
+    assert sys.modules["user_api"] is old_module
+    assert registry.lookup("GET", "/api/user/list") is old_route
+
+
+def test_decorator_rejects_bad_arguments() -> None:
+    with pytest.raises(AssertionError, match="unsupported HTTP method"):
+        api(http_method="FETCH")  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match="starts with '/'"):
+        api(path="users")
