@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -22,6 +23,11 @@ logger = logging.getLogger("hotbed.cli")
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotbed", description="Hot module replacement for Python API servers.")
     parser.add_argument("--version", action="version", version=f"hotbed {__version__}")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log everything at debug level, the libraries' loggers included (also HOTBED_LOG=debug)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     dev = commands.add_parser("dev", help="serve an app with hot module replacement")
@@ -53,6 +59,27 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(command: str, log_level: str, verbose: bool) -> None:
+    """hotbed's own loggers at `log_level`; every library's (pygls, watchfiles...) at WARNING.
+
+    Libraries log each message they move at INFO: a dev server with an editor connected,
+    or a language server whose stderr the editor keeps, would drown in them. `--verbose` or
+    `HOTBED_LOG=<level>` opens every logger at that level (debug for `--verbose`).
+    """
+    wanted = os.environ.get("HOTBED_LOG", "").strip().upper() or ("DEBUG" if verbose else "")
+    if wanted == "TRACE":
+        wanted = "DEBUG"
+    if wanted and wanted not in logging.getLevelNamesMapping():
+        print(f"hotbed: HOTBED_LOG={wanted.lower()!r} is not a log level; using debug", file=sys.stderr)
+        wanted = "DEBUG"
+    prefix = "hotbed lsp " if command == "lsp" else ""
+    logging.basicConfig(level=wanted or logging.WARNING, format=f"%(levelname)s {prefix}%(name)s: %(message)s")
+    if not wanted:
+        # The language server's stderr is the editor's log, where each line shows as an error: warnings only.
+        own = "WARNING" if command == "lsp" else log_level.upper()
+        logging.getLogger("hotbed").setLevel("DEBUG" if own == "TRACE" else own)
+
+
 def start_entity_project(root: str, hot: bool) -> EntityProject:
     """How a worker starts an entity project: the one place where the dev server meets the framework.
 
@@ -67,8 +94,7 @@ def start_entity_project(root: str, hot: bool) -> EntityProject:
 def cli(*argv: str) -> int:
     """Run the hotbed command line with `argv` and return its exit code."""
     args = _build_parser().parse_args(argv)
-    level = getattr(args, "log_level", "info").upper()
-    logging.basicConfig(level=logging.DEBUG if level == "TRACE" else level, format="%(levelname)s: %(message)s")
+    _configure_logging(args.command, getattr(args, "log_level", "info"), args.verbose)
     try:
         if args.command == "dev":
             from hotbed.dev.devserver import run_dev_server

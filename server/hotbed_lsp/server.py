@@ -28,8 +28,9 @@ from hotbed_lsp.boundary_imports import boundary_imports
 from hotbed_lsp.diagnostics import BOUNDARY_IMPORT, ENTITY_ERROR, RESTART_CODES, SOURCE, Diagnostics, diagnostic
 from hotbed_lsp.entity_lint import entity_files, lint_entities
 from hotbed_lsp.hovers import ModuleGraph
+from hotbed_lsp.sent import SentContent
 from hotbed_lsp.stdio import serve_stdio
-from hotbed_lsp.workspace import ProjectLayout
+from hotbed_lsp.workspace import ProjectLayout, find_project_root
 
 __all__ = ["COMMANDS", "PROGRESS_AFTER", "HotbedLanguageServer", "server", "start_server"]
 
@@ -78,6 +79,7 @@ class HotbedLanguageServer(LanguageServer):
         self.control: ControlClient | None = None
         self.state = Status("disconnected", "not connected to a dev server yet")
         self.diagnostics = Diagnostics()
+        self.sent = SentContent()
         self.graph = ModuleGraph()
         self._fresh_connection = True
         self._last_report: Report | None = None  # of the dev server's last status
@@ -89,14 +91,13 @@ class HotbedLanguageServer(LanguageServer):
     # -- lifecycle ---------------------------------------------------------------------------
 
     def setup(self, params: lsp.InitializeParams) -> None:
-        """Find the project: `initializationOptions.projectRoot`, else the workspace, else the cwd."""
+        """Find the project: `initializationOptions.projectRoot`, else the one the workspace (else the
+        cwd) belongs to, walking up to a running dev server's folder or a folder with hotbed settings."""
         options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-        root = options.get("projectRoot") or None
-        if root is None and params.workspace_folders:
-            root = _path(params.workspace_folders[0].uri)
-        if root is None and params.root_uri:
-            root = _path(params.root_uri)
-        self.layout = ProjectLayout.load(root or params.root_path or os.getcwd())
+        explicit = options.get("projectRoot") or None
+        folder = _path(params.workspace_folders[0].uri) if params.workspace_folders else None
+        folder = folder or (_path(params.root_uri) if params.root_uri else None) or params.root_path or os.getcwd()
+        self.layout = ProjectLayout.load(explicit or find_project_root(folder))
 
     def connect(self) -> None:
         """Say `disconnected` until the dev server answers; keep connecting in the background."""
@@ -134,6 +135,7 @@ class HotbedLanguageServer(LanguageServer):
 
     def on_disconnect(self) -> None:
         self._fresh_connection = True
+        self.sent.forget()
         self._last_report = None
         self.graph = ModuleGraph()
         assert self.layout is not None
@@ -185,10 +187,15 @@ class HotbedLanguageServer(LanguageServer):
         control = self.control
         if control is None or not control.connected:
             return None
+        if changes:
+            changes = self.sent.unsent(changes)
+            if not changes:
+                return None  # this content was sent already (a save the editor reports twice)
         try:
             report = await self._with_progress(control.sync(changes), "applying your changes")
         except (NotConnected, ControlError) as exc:
             logger.info("sync failed: %s", exc)
+            self.sent.drop(changes)
             return None
         # The batch's status came first and brought its restart; a restart the batch caused has
         # already happened by now, so only what `sent` adds is new here.

@@ -18,9 +18,33 @@ from hotbed.exceptions import ConfigError
 from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
 from hotbed.reload.globs import GlobSet
 
-__all__ = ["ProjectLayout"]
+__all__ = ["ProjectLayout", "find_project_root"]
 
 _EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "node_modules", ".hotbed", ".git"})
+
+
+def _has_settings(folder: Path) -> bool:
+    if (folder / "hotbed.toml").is_file():
+        return True
+    try:
+        return "[tool.hotbed]" in (folder / "pyproject.toml").read_text(errors="replace")
+    except OSError:
+        return False
+
+
+def find_project_root(start: str | os.PathLike[str]) -> Path:
+    """The project a folder belongs to: the nearest folder, from `start` up, that a dev server
+    serves (its `.hotbed/control.sock`), else the nearest with hotbed settings, else `start`.
+
+    An editor opened on `examples/hello` while `hotbed dev hello/main.py` runs in `examples/`
+    belongs to `examples/`, whose `.hotbed/` holds the control socket.
+    """
+    folder = Path(start).resolve()
+    chain = [folder, *folder.parents]
+    for candidate in chain:
+        if (candidate / ".hotbed" / "control.sock").exists():
+            return candidate
+    return next((candidate for candidate in chain if _has_settings(candidate)), folder)
 
 
 @dataclass(frozen=True)
