@@ -46,11 +46,13 @@ def test_neovim_shows_reload_errors_and_the_fix_is_served(
         "broken": BROKEN,
         "fixed": source.replace(app.old, app.new, 1).splitlines(),
         "out": str(tmp_path / "nvim-results.json"),
+        "env": str(app.root / ".env"),
     }
+    (app.root / ".env").write_text("# read by the app's settings\n")
     (tmp_path / "params.json").write_text(json.dumps(params))
     completed = subprocess.run(
         [NVIM, "--headless", "--clean", "-u", str(INIT)],
-        cwd=app.root,
+        cwd=app.module.parent,  # a subfolder of the project, as a person opens one
         env={"HOTBED_PARAMS": str(tmp_path / "params.json"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         capture_output=True,
         text=True,
@@ -73,3 +75,5 @@ def test_neovim_shows_reload_errors_and_the_fix_is_served(
     assert fixed["statusline"] == "hotbed ✓ ok"
     assert str(app.module) in fixed["status"]["report"]["reexecuted"]
     assert "dear" in dev.served()
+    assert results["env_filetype"] == "sh"
+    dev.output.wait_for(r"worker (\d+) serving", count=2)  # `.env` saved: a new worker, brought in by the editor

@@ -70,6 +70,18 @@ local function run()
     return
   end
   record(buf)
+
+  -- 3. `.env` (filetype sh) reaches the server too: its save restarts the dev server's worker
+  vim.cmd.edit(params.env)
+  local env = vim.api.nvim_get_current_buf()
+  if not wait("the language server on .env", function()
+    return #vim.lsp.get_clients({ bufnr = env, name = "hotbed" }) > 0
+  end) then
+    return
+  end
+  vim.api.nvim_buf_set_lines(env, -1, -1, false, { "GREETING=changed" })
+  vim.cmd.write()
+  results.env_filetype = vim.bo[env].filetype
   finish(nil)
 end
 
