@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TS_STAMP := tests/typescript/node_modules/.installed-stamp
 
-.PHONY: dev test lint typecheck pytest bench clean
+.PHONY: dev test lint typecheck pytest bench clean editors
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(TS_STAMP)
+# Emacs (with eglot) for the editor tests; Neovim comes with the dev extra.
+editors:
+	scripts/editors.sh
+
+pytest: $(STAMP) $(TS_STAMP) editors
 	scripts/postgres.sh $(BIN)/pytest
 
 test: lint typecheck pytest extension

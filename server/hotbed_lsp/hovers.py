@@ -50,7 +50,7 @@ class ModuleGraph:
         return f"hotbed: {kind} · a save re-executes {others} dependent{'s' * (others != 1)}{apis}"
 
     def hover(self, node: DumpNode) -> str:
-        lines = [f"**hotbed** · `{node.path}` · version {node.version}", ""]
+        lines = [f"**hotbed** · `{node.path}` · version {node.version}"]
         lines.append(
             "Boundary: hot-reloaded in place."
             if node.boundary
