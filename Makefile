@@ -1,5 +1,6 @@
 # Both targets bootstrap everything they need from nothing and are safe to re-run.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -7,6 +8,15 @@ TS_STAMP := tests/typescript/node_modules/.installed-stamp
 
 .PHONY: dev test lint typecheck pytest bench clean editors
 
+# What serving needs (`make dev`): the package and its runtime dependencies only.
+SERVE_STAMP := $(VENV)/.serve-stamp
+$(SERVE_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+# Everything the tests need on top.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -18,8 +28,8 @@ $(TS_STAMP): tests/typescript/package-lock.json
 	npm ci --prefix tests/typescript
 	touch $(TS_STAMP)
 
-dev: $(STAMP)
-	cd examples/blog && ../../$(BIN)/hotbed dev
+dev: $(SERVE_STAMP)
+	cd examples/blog && ../../$(BIN)/hotbed dev --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check core server tests bench examples

@@ -84,3 +84,16 @@ def test_unknown_override_and_missing_folder(tmp_path: Path) -> None:
         load_config(tmp_path, environ={}, colour="red")
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "nope", environ={})
+
+
+def test_port_resolves_argument_environment_file_default(tmp_path: Path) -> None:
+    assert load_config(tmp_path, environ={}).port == 8000
+    (tmp_path / "hotbed.toml").write_text("port = 8123\n")
+    assert load_config(tmp_path, environ={}).port == 8123
+    assert load_config(tmp_path, environ={"HOTBED_PORT": "8124"}).port == 8124
+    assert load_config(tmp_path, environ={"HOTBED_PORT": "8124"}, port=8125).port == 8125
+    with pytest.raises(ConfigError, match="HOTBED_PORT must be a port number"):
+        load_config(tmp_path, environ={"HOTBED_PORT": "eighty"})
+    (tmp_path / "hotbed.toml").write_text("port = 70000\n")
+    with pytest.raises(ConfigError, match="between 0 and 65535"):
+        load_config(tmp_path, environ={})

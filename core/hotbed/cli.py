@@ -38,7 +38,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="module:app, a path to a Python file, or nothing for the entity project in the current folder",
     )
     dev.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1, loopback only)")
-    dev.add_argument("--port", type=int, default=8000, help="bind port (default: 8000)")
+    dev.add_argument(
+        "--port", type=int, default=None, help="bind port (default: HOTBED_PORT, else `port` in hotbed.toml, else 8000)"
+    )
     dev.add_argument(
         "--log-level",
         default="info",

@@ -12,6 +12,7 @@ project folder. Example `hotbed.toml` (in `pyproject.toml` the same keys go unde
     database-url = "sqlite:///.hotbed/db.sqlite3"
     boundaries = ["./src/**/*.py"]
     restart = [".env", "pyproject.toml", "hotbed.toml"]
+    port = 8000
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class _FileSettings(BaseModel):
     database_url: str | None = None
     boundaries: tuple[str, ...] | None = None
     restart: tuple[str, ...] | None = None
+    port: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class ProjectConfig:
     database_url: str = f"sqlite:///{STATE_DIR}/db.sqlite3"
     boundaries: tuple[str, ...] = ("./src/**/*.py",)
     restart: tuple[str, ...] = _DEFAULT_RESTART
+    port: int = 8000  # `hotbed dev`'s HTTP port
     config_file: Path | None = None
     explicit: frozenset[str] = frozenset()  # the settings the file, the environment or an argument gave
 
@@ -108,12 +111,24 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for field in _FileSettings.model_fields:
         value = environ.get(f"HOTBED_{field.upper()}")
-        if value is not None:
-            found[field] = _env_list(value) if field in {"boundaries", "restart"} else value
+        if value is None:
+            continue
+        if field in {"boundaries", "restart"}:
+            found[field] = _env_list(value)
+        elif field == "port":
+            try:
+                found[field] = int(value)
+            except ValueError:
+                raise ConfigError(f"HOTBED_PORT must be a port number, got {value!r}") from None
+        else:
+            found[field] = value
     return found
 
 
 def _check(settings: Mapping[str, Any]) -> None:
+    port = settings.get("port")
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"port must be between 0 and 65535, got {port}")
     prefix = settings.get("api_prefix")
     if prefix is not None and not str(prefix).startswith("/"):
         raise ConfigError(f"api-prefix must start with '/', got {prefix!r}")

@@ -107,3 +107,13 @@ def test_bound_socket_accepts_connections_before_any_worker_exists() -> None:
             bind_socket("127.0.0.1", port)
     finally:
         sock.close()
+
+
+def test_a_port_in_use_says_how_to_pick_another() -> None:
+    held = bind_socket("127.0.0.1", 0)
+    try:
+        port = held.getsockname()[1]
+        with pytest.raises(ConfigError, match=r"--port N, HOTBED_PORT=N or `port = N` in hotbed.toml"):
+            bind_socket("127.0.0.1", port).close()
+    finally:
+        held.close()

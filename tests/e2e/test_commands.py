@@ -27,7 +27,9 @@ def make_dev_recipe() -> tuple[str, list[str]]:
     assert recipe, "the Makefile has no dev target"
     command = re.fullmatch(r"\tcd (\S+) && \.\./\.\./\$\(BIN\)/hotbed dev(.*)\n", recipe.group(1))
     assert command, f"the dev recipe is no longer `cd FOLDER && ../../$(BIN)/hotbed dev ...`:\n{recipe.group(1)}"
-    return command.group(1), shlex.split(command.group(2))
+    port = re.search(r"^PORT \?= (\d+)$", makefile, re.MULTILINE)
+    assert port, "the Makefile has no `PORT ?=` default"
+    return command.group(1), shlex.split(command.group(2).replace("$(PORT)", port.group(1)))
 
 
 @contextmanager
@@ -65,6 +67,27 @@ def test_make_dev_serves_the_example_and_prints_the_url_and_the_routes(
         output.wait_for(r"worker \d+ serving entity project blog")
         document = httpx.get(f"{url[0].group(1)}/api/openapi.json", timeout=TIMEOUT).json()
         assert "/api/user/list" in document["paths"]
+
+
+def test_the_port_comes_from_hotbed_port_then_the_settings(tmp_path: Path, server_env: dict[str, str]) -> None:
+    root = tmp_path / "blog"
+    shutil.copytree(REPOSITORY / "examples/blog", root, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    free = [_free_port(), _free_port()]
+    settings = root / "hotbed.toml"
+    settings.write_text(settings.read_text() + f"\nport = {free[0]}\n")
+    with hotbed_dev(root, [], server_env) as output:
+        output.wait_for(rf"serving entity project blog on http://127\.0\.0\.1:{free[0]} ")
+    with hotbed_dev(root, [], {**server_env, "HOTBED_PORT": str(free[1])}) as output:
+        output.wait_for(rf"serving entity project blog on http://127\.0\.0\.1:{free[1]} ")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def test_a_new_project_is_served_by_hotbed_dev_with_no_argument(tmp_path: Path, server_env: dict[str, str]) -> None:

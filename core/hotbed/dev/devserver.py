@@ -9,6 +9,7 @@ Targets:
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import os
@@ -118,7 +119,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind(address)
     except OSError as exc:
         sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        hint = ""
+        if exc.errno == errno.EADDRINUSE:
+            hint = (
+                "; another program (perhaps another hotbed dev) listens there: pick another port with"
+                " --port N, HOTBED_PORT=N or `port = N` in hotbed.toml (0 picks a free one)"
+            )
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from exc
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
@@ -132,7 +139,7 @@ def _url(sock: socket.socket) -> str:
 def run_dev_server(
     target: str | None = None,
     host: str = "127.0.0.1",
-    port: int = 8000,
+    port: int | None = None,
     log_level: str = "info",
     watch: bool = True,
     project_loader: ProjectLoader | None = None,
@@ -142,7 +149,8 @@ def run_dev_server(
     Args:
         target: `module:app` or a path to a Python file; see the module docstring.
         host: bind address; anything but loopback is announced with a warning.
-        port: bind port; 0 picks a free one (the URL printed says which).
+        port: bind port; 0 picks a free one (the URL printed says which). None: `HOTBED_PORT`,
+            else the project's `port` setting, else 8000.
         log_level: uvicorn's log level in the worker.
         watch: watch the project for changes (off with `HOT=no` as well).
         project_loader: starts an entity project in the worker (the framework's; `hotbed dev`
@@ -162,6 +170,8 @@ def run_dev_server(
             f"[bold red]⚠ WARNING: binding to {host}: anyone who can reach this machine can use this dev server,"
             " which runs whatever code is saved in the project. Use 127.0.0.1 unless you mean it.[/]"
         )
+    if port is None:
+        port = load_config(spec.project_root).port
     sock = bind_socket(host, port)
     try:
         mode = "hot reload on" if hot and watch else "hot reload off (HOT=no)" if not hot else "not watching files"
