@@ -58,6 +58,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("lsp", help="run the language server over stdio (editors start it)")
 
+    for name, help_text in (
+        ("status", "is a dev server running for this folder: its pid, URL and last reload"),
+        ("dump", "the running dev server's module graph (boundaries, what a save re-executes)"),
+        ("routes", "the routes the running app registers: method, path, module"),
+    ):
+        asking = commands.add_parser(name, help=help_text)
+        if name != "routes":
+            asking.add_argument("--json", action="store_true", help="print JSON instead of text")
+
     return parser
 
 
@@ -120,6 +129,13 @@ def cli(*argv: str) -> int:
             print(f"Created {args.name}/ ({len(report.generated) + len(report.scaffolded)} files generated).")
             print(f"Next: cd {args.name} && hotbed dev")
             return 0
+        if args.command in ("status", "dump", "routes"):
+            from hotbed.dev import commands
+
+            if args.command == "routes":
+                return commands.run_routes()
+            run = commands.run_status if args.command == "status" else commands.run_dump
+            return run(as_json=args.json)
         if args.command == "lsp":
             from hotbed_lsp.server import start_server
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -104,3 +105,36 @@ def test_a_new_project_is_served_by_hotbed_dev_with_no_argument(tmp_path: Path, 
         server.output.wait_for(r"^  GET    /api/note/list$")
     finally:
         server.stop()
+
+
+def _hotbed(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(HOTBED), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def test_status_dump_and_routes_ask_the_dev_server_running_above(tmp_path: Path, server_env: dict[str, str]) -> None:
+    """`hotbed dev hello/main.py` in a folder; the commands run in `hello/`, below it."""
+    shutil.copytree(REPOSITORY / "examples/hello", tmp_path / "hello", ignore=shutil.ignore_patterns("__pycache__"))
+    inside = tmp_path / "hello"
+    nobody = _hotbed(["status"], inside, server_env)
+    assert nobody.returncode == 1
+    assert "no hotbed dev running for" in nobody.stderr and "hotbed dev" in nobody.stderr
+    dev = DevServer(tmp_path, server_env, ("hello/main.py",))
+    try:
+        status = _hotbed(["status"], inside, server_env)
+        assert status.returncode == 0, status.stderr
+        assert f"serving {dev.url}" in status.stdout
+        assert re.search(r"pid \d+ serving", status.stdout)
+        assert json.loads(_hotbed(["status", "--json"], inside, server_env).stdout)["url"] == dev.url
+
+        dump = json.loads(_hotbed(["dump", "--json"], inside, server_env).stdout)
+        routes_node = next(n for n in dump if n["path"] == "hello/routes.py")
+        assert "hello/main.py" in routes_node["dependents"]
+        assert "GET /greet/{name}" in routes_node["apis"]
+        tree = _hotbed(["dump"], inside, server_env).stdout
+        assert "hello/routes.py" in tree and "hello/main.py" in tree
+
+        routes = _hotbed(["routes"], inside, server_env)
+        assert routes.returncode == 0, routes.stderr
+        assert re.search(r"^GET\s+/greet/\{name\}\s+hello/routes\.py$", routes.stdout, re.MULTILINE), routes.stdout
+    finally:
+        dev.stop()

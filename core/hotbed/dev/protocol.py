@@ -99,6 +99,9 @@ class Status:
     state: State
     message: str = ""
     report: Report | None = None
+    # Filled in the answer to `status` (not in broadcasts): the supervisor's pid and the app's URL.
+    pid: int = 0
+    url: str = ""
 
 
 @attrs.define(frozen=True)

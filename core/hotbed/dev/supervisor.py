@@ -24,6 +24,7 @@ import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+import attrs
 from rich.console import Console
 
 from hotbed.dev.batching import ChangeQueue
@@ -138,7 +139,9 @@ class Supervisor:
         self.control.broadcast(self._status)
 
     def status(self) -> Status:
-        return self._status
+        host, port = self.sock.getsockname()[:2]
+        url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        return attrs.evolve(self._status, pid=os.getpid(), url=url)
 
     async def sync(self, changes: Sequence[Change]) -> Report:
         """Apply `changes` as a batch; no changes means every project source (a full sync)."""

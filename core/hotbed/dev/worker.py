@@ -16,10 +16,10 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import uvicorn
 from rich.console import Console
@@ -105,6 +105,7 @@ class PlainApp:
         if spec.hot:
             hmr.init(spec.project_root, boundaries=spec.boundaries, restart=spec.restart)
         importlib.import_module(spec.module)
+        self._spec = spec
         self.asgi: ASGIApp = AppProxy(spec.module, spec.attribute)
 
     def apply(self, changes: tuple[Change, ...]) -> SyncReport:
@@ -112,7 +113,30 @@ class PlainApp:
         return SyncReport(changes=changes, reload=result, duration=result.duration)
 
     def apis(self) -> Mapping[str, Sequence[str]]:
-        return {}  # a plain app's routes are its own business
+        """The app's Starlette/FastAPI routes, by the file of the module whose function handles each."""
+        app = getattr(sys.modules.get(self._spec.module), self._spec.attribute, None)
+        found: dict[str, list[str]] = {}
+        _collect_routes(getattr(app, "routes", ()), "", found)
+        return found
+
+
+def _collect_routes(routes: Iterable[Any], prefix: str, found: dict[str, list[str]]) -> None:
+    """Routes as "METHOD /path", mounted sub-apps included, grouped by their endpoint's file."""
+    for route in routes:
+        path = prefix + str(getattr(route, "path", ""))
+        endpoint = getattr(route, "endpoint", None)
+        if endpoint is None:
+            included = getattr(route, "original_router", None)  # FastAPI's lazily included router
+            if included is not None:
+                prefix_of = str(getattr(getattr(route, "include_context", None), "prefix", "") or "")
+                _collect_routes(getattr(included, "routes", ()), prefix + prefix_of, found)
+            else:
+                _collect_routes(getattr(route, "routes", ()), path, found)  # a Mount
+            continue
+        file = getattr(sys.modules.get(getattr(endpoint, "__module__", "")), "__file__", None)
+        if file:
+            methods = sorted(set(getattr(route, "methods", None) or {"WS"}) - {"HEAD"}) or ["HEAD"]
+            found.setdefault(os.path.abspath(file), []).extend(f"{m} {path}" for m in methods)
 
 
 def _load(spec: WorkerSpec) -> Served:
