@@ -76,7 +76,9 @@ describe('activate in a hotbed project', () => {
         const failed = report({ ok: false, errors: [syntaxError] });
         await peer.last!.sendStatus(status('error', { message: 'reload failed', report: failed }));
         await vi.waitFor(() => expect(statusItem().text).toBe('$(error) hotbed: 1 error'));
-        expect(window.showErrorMessage).toHaveBeenCalledWith('hotbed: reload failed', 'Open Problem', 'Show Output');
+        expect(window.withProgress.mock.calls[0]![0].title).toBe(
+            'hotbed: reload failed (click hotbed in the status bar to open it)',
+        );
     });
 
     it('a restart the dev server makes by itself gets no warning and no second restart', async () => {

@@ -43,7 +43,7 @@ afterEach(() => {
 describe('StatusNotifier', () => {
     it('says nothing while the state stays the same', async () => {
         await notifier.notify(status('error'), status('error'));
-        expect(window.showErrorMessage).not.toHaveBeenCalled();
+        expect(window.withProgress).not.toHaveBeenCalled();
     });
 
     describe('restart-required', () => {
@@ -137,12 +137,32 @@ describe('StatusNotifier', () => {
         });
     });
 
-    it('error offers to open the problem', async () => {
-        window.showErrorMessage.mockResolvedValueOnce('Open Problem');
+    it('an error shows until the status leaves error, and says where to open it', async () => {
         const failed = status('error', { message: 'reload failed', report: report({ errors: [syntaxError] }) });
         await feed(status('syncing'), failed);
-        expect(window.showErrorMessage).toHaveBeenCalledWith('hotbed: reload failed', 'Open Problem', 'Show Output');
-        expect(commands.executeCommand.mock.calls[0]![0]).toBe('vscode.open');
+        expect(window.withProgress).toHaveBeenCalledTimes(1);
+        const [options] = window.withProgress.mock.calls[0]!;
+        expect(options.title).toBe('hotbed: reload failed (click hotbed in the status bar to open it)');
+        const shown = window.withProgress.mock.results[0]!.value as Promise<void>;
+        let closed = false;
+        void shown.then(() => (closed = true));
+        await feed(status('syncing'));
+        await Promise.resolve();
+        await Promise.resolve();
+        expect(closed).toBe(true);
+    });
+
+    it('an error stays while nothing changes', async () => {
+        await feed(status('syncing'), status('error', { message: 'still broken' }));
+        const shown = window.withProgress.mock.results[0]!.value as Promise<void>;
+        let closed = false;
+        void shown.then(() => (closed = true));
+        await Promise.resolve();
+        expect(closed).toBe(false);
+        notifier.dispose();
+        await Promise.resolve();
+        await Promise.resolve();
+        expect(closed).toBe(true);
     });
 
     it('ok notifies only with "always"', async () => {
@@ -156,14 +176,14 @@ describe('StatusNotifier', () => {
     it('"off" shows no error', async () => {
         settings = { autoRestart: false, showNotifications: 'off' };
         await feed(status('syncing'), status('error'));
-        expect(window.showErrorMessage).not.toHaveBeenCalled();
+        expect(window.withProgress).not.toHaveBeenCalled();
     });
 
     it('outside a project shows nothing', async () => {
         notifier = new StatusNotifier(() => undefined);
         await feed(status('syncing'), status('error'), restartRequired);
         await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
-        expect(window.showErrorMessage).not.toHaveBeenCalled();
+        expect(window.withProgress).not.toHaveBeenCalled();
         expect(window.showWarningMessage).not.toHaveBeenCalled();
         expect(commands.executeCommand).not.toHaveBeenCalled();
     });

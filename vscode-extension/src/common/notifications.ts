@@ -8,12 +8,10 @@ import { traceError, traceInfo } from './log/logging';
 import type { HotbedSettings } from './settings';
 import { describeStatus } from './status';
 import type { Status } from './types';
-import { executeCommand, showErrorMessage, showInformationMessage, showWarningMessage } from './vscodeapi';
+import { executeCommand, showInformationMessage, showUntil, showWarningMessage } from './vscodeapi';
 
 export type NotificationSettings = Pick<HotbedSettings, 'autoRestart' | 'showNotifications'>;
 
-const OPEN_PROBLEM = 'Open Problem';
-const SHOW_OUTPUT = 'Show Output';
 const RESTART = 'Restart';
 
 async function run(command: string, ...args: unknown[]): Promise<void> {
@@ -32,6 +30,7 @@ async function run(command: string, ...args: unknown[]): Promise<void> {
  */
 export class StatusNotifier implements Disposable {
     private grace: ReturnType<typeof setTimeout> | undefined;
+    private clearError: (() => void) | undefined;
 
     /** `settings` gives the project's current settings, or `undefined` outside a project (nothing is shown). */
     constructor(private readonly settings: () => NotificationSettings | undefined) {}
@@ -42,6 +41,7 @@ export class StatusNotifier implements Disposable {
             return;
         }
         this.endGrace();
+        this.endError(); // any other state means the error shown is no longer the current one
         const settings = this.settings();
         if (!settings) {
             return;
@@ -56,13 +56,12 @@ export class StatusNotifier implements Disposable {
                 return;
             case 'error':
                 if (level !== 'off') {
-                    const choice = await showErrorMessage(`hotbed: ${status.message}`, OPEN_PROBLEM, SHOW_OUTPUT);
-                    if (choice === OPEN_PROBLEM) {
-                        const { command } = describeStatus(status);
-                        await run(command.command, ...(command.arguments ?? []));
-                    } else if (choice === SHOW_OUTPUT) {
-                        await run(Command.showOutput);
-                    }
+                    // Shown until the error is fixed (the status leaves `error`); the status-bar item opens the problem.
+                    const cleared = new Promise<void>((resolve) => {
+                        this.clearError = resolve;
+                    });
+                    const where = describeStatus(status).command.command === 'vscode.open' ? ' (click hotbed in the status bar to open it)' : '';
+                    void showUntil(`hotbed: ${status.message}${where}`, cleared);
                 }
                 return;
             case 'ok':
@@ -77,6 +76,12 @@ export class StatusNotifier implements Disposable {
 
     dispose(): void {
         this.endGrace();
+        this.endError();
+    }
+
+    private endError(): void {
+        this.clearError?.();
+        this.clearError = undefined;
     }
 
     /** The dev server stayed in `restart-required`: restart it, or ask, per the settings of now. */

@@ -7,6 +7,7 @@ import {
     EventEmitter,
     extensions,
     MarkdownString,
+    ProgressLocation,
     Range,
     StatusBarAlignment,
     ThemeColor,
@@ -40,6 +41,21 @@ export function createOutputChannel(name: string): LogOutputChannel {
 
 export function createStatusBarItem(id: string, priority: number): StatusBarItem {
     return window.createStatusBarItem(id, StatusBarAlignment.Left, priority);
+}
+
+/**
+ * A notification that stays until `done` settles or the person closes it. Message pop-ups cannot be
+ * closed by an extension; a progress notification can, so a problem that is gone leaves no pop-up.
+ */
+export function showUntil(title: string, done: Promise<void>): Thenable<void> {
+    return window.withProgress(
+        { location: ProgressLocation.Notification, title, cancellable: true },
+        (_progress, token) =>
+            new Promise<void>((resolve) => {
+                token.onCancellationRequested(() => resolve());
+                void done.then(() => resolve());
+            }),
+    );
 }
 
 export function showErrorMessage<T extends string>(message: string, ...items: T[]): Thenable<T | undefined> {

@@ -67,6 +67,12 @@ export class Range {
     }
 }
 
+export enum ProgressLocation {
+    SourceControl = 1,
+    Window = 10,
+    Notification = 15,
+}
+
 export enum StatusBarAlignment {
     Left = 1,
     Right = 2,
@@ -239,6 +245,12 @@ export const window = {
     showErrorMessage: vi.fn(async (..._args: unknown[]): Promise<string | undefined> => undefined),
     showWarningMessage: vi.fn(async (..._args: unknown[]): Promise<string | undefined> => undefined),
     showInformationMessage: vi.fn(async (..._args: unknown[]): Promise<string | undefined> => undefined),
+    withProgress: vi.fn(
+        (
+            _options: { location: ProgressLocation; title?: string; cancellable?: boolean },
+            task: (progress: { report: () => void }, token: { onCancellationRequested: (l: () => void) => void }) => Promise<unknown>,
+        ) => task({ report: vi.fn() }, { onCancellationRequested: vi.fn() }),
+    ),
     showTextDocument: vi.fn(async (document: unknown) => ({ document })),
     createTerminal: vi.fn((options: Record<string, unknown>) => {
         const terminal = new FakeTerminal(options);
