@@ -45,6 +45,9 @@ def lint_entities(paths: list[Path], read: Callable[[Path], bytes]) -> dict[str,
             problems[str(path)].extend(exc.diagnostics)
         except OSError as exc:
             problems[str(path)].append(EntityDiagnostic(str(path), 1, 1, f"cannot read it: {exc}"))
-    for problem in check_project(parsed):
-        problems.setdefault(problem.path, []).append(problem)
+    if not any(problems.values()):
+        # Across files only once each file parses: a broken file would otherwise show up again as
+        # a "missing entity" in every file that refers to it. The cause is reported once, where it is.
+        for problem in check_project(parsed):
+            problems.setdefault(problem.path, []).append(problem)
     return {path: [Located(path, d.line, d.column, d.message) for d in found] for path, found in problems.items()}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hotbed.app.entity import parse_entity
 from hotbed.exceptions import EntityError
+from hotbed.reload.globs import GlobSet
+from hotbed_lsp.entity_lint import entity_files, lint_entities
 from tests.lsp.conftest import Editor
 
 ENTITY = """{
@@ -66,3 +69,21 @@ async def test_boundary_import_on_open(tmp_path: Path, start_editor: Callable[[P
     # A boundary itself may import boundaries.
     editor.open(root / "app" / "models.py")
     assert editor.diagnostics(root / "app" / "models.py") == []
+
+
+def test_a_broken_entity_is_reported_once_in_its_own_file(tmp_path: Path) -> None:
+    """A typo in user.entity.json is not also a "missing entity" in every file that relates to User."""
+    fixtures = Path(__file__).parents[1] / "app" / "entity_fixtures" / "src"
+    shutil.copytree(fixtures, tmp_path / "src")
+    user = tmp_path / "src" / "application" / "user" / "user.entity.json"
+    user.write_text(user.read_text().replace('"type": "string"', '"type": "strng"', 1))
+    files = entity_files(tmp_path, GlobSet(["src/**/*.entity.json"]))
+    problems = lint_entities(files, Path.read_bytes)
+    broken = {path: found for path, found in problems.items() if found}
+    assert list(broken) == [str(user)], broken
+    assert len(broken[str(user)]) == 1
+    user.write_text(user.read_text().replace('"strng"', '"string"'))
+    post = tmp_path / "src" / "application" / "post" / "post.entity.json"
+    post.write_text(post.read_text().replace('"with": "User"', '"with": "Usr"'))
+    problems = lint_entities(files, Path.read_bytes)
+    assert [path for path, found in problems.items() if found] == [str(post)], "cross-file checks run once all parse"
