@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TS_STAMP := tests/typescript/node_modules/.installed-stamp
+EXT_STAMP := vscode-extension/node_modules/.installed-stamp
 
-.PHONY: dev test lint typecheck pytest bench clean editors
+.PHONY: dev test lint typecheck pytest bench clean editors code-server
 
 # What serving needs (`make dev`): the package and its runtime dependencies only.
 SERVE_STAMP := $(VENV)/.serve-stamp
@@ -28,6 +29,11 @@ $(TS_STAMP): tests/typescript/package-lock.json
 	npm ci --prefix tests/typescript
 	touch $(TS_STAMP)
 
+# The VS Code extension's toolchain; reinstalled when the lockfile changes.
+$(EXT_STAMP): vscode-extension/package-lock.json
+	npm ci --prefix vscode-extension
+	touch $(EXT_STAMP)
+
 dev: $(SERVE_STAMP)
 	cd examples/blog && ../../$(BIN)/hotbed dev --port $(PORT)
 
@@ -41,18 +47,20 @@ typecheck: $(STAMP)
 editors:
 	scripts/editors.sh
 
-pytest: $(STAMP) $(TS_STAMP) editors
+# The real VS Code test: code-server 4.100.3 (in .cache/), and the extension's .vsix.
+code-server:
+	scripts/code-server.sh
+
+VSIX := vscode-extension/dist/hotbed-0.1.0.vsix
+$(VSIX): $(EXT_STAMP) vscode-extension/package.json $(wildcard vscode-extension/src/*.ts vscode-extension/src/*/*.ts)
+	cd vscode-extension && npm run package
+
+pytest: $(STAMP) $(TS_STAMP) editors code-server $(VSIX)
 	scripts/postgres.sh $(BIN)/pytest
 
 test: lint typecheck pytest extension
 
-# The VS Code extension: lint, unit tests, the .vsix, and its protocol test against the real language
-# server; its toolchain is reinstalled when the lockfile changes.
-EXT_STAMP := vscode-extension/node_modules/.installed-stamp
-
-$(EXT_STAMP): vscode-extension/package-lock.json
-	npm ci --prefix vscode-extension
-	touch $(EXT_STAMP)
+# The VS Code extension: lint, unit tests, the .vsix, and its protocol test against the real language server.
 
 .PHONY: extension
 extension: $(EXT_STAMP) $(STAMP)
