@@ -135,6 +135,7 @@ def test_status_dump_and_routes_ask_the_dev_server_running_above(tmp_path: Path,
 
         routes = _hotbed(["routes"], inside, server_env)
         assert routes.returncode == 0, routes.stderr
-        assert re.search(r"^GET\s+/greet/\{name\}\s+hello/routes\.py$", routes.stdout, re.MULTILINE), routes.stdout
+        row = r"^GET\s+/greet/\{name\}\s+greet\s+hello/routes\.py$"
+        assert re.search(row, routes.stdout, re.MULTILINE), routes.stdout
     finally:
         dev.stop()

@@ -143,13 +143,13 @@ class EntityProject:
         """One batch through the syncer's pipeline (which ends with `_load_new`)."""
         return self.syncer.sync(changes)
 
-    def apis(self) -> Mapping[str, Sequence[str]]:
-        """The registered routes by the absolute path of the module that registers them."""
-        apis: dict[str, list[str]] = {}
+    def apis(self) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """The registered routes, with their handlers, by the absolute path of the module registering them."""
+        apis: dict[str, list[tuple[str, str]]] = {}
         for route in self.registry:
             file = getattr(sys.modules.get(route.module), "__file__", None)
             if file:
-                apis.setdefault(os.path.abspath(file), []).append(str(route))
+                apis.setdefault(os.path.abspath(file), []).append((str(route), f"{route.owner}.{route.name}"))
         return apis
 
     def _load_new(self, report: SyncReport) -> SyncReport:

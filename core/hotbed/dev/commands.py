@@ -120,14 +120,18 @@ def run_dump(start: str | os.PathLike[str] = ".", *, as_json: bool = False) -> i
 
 
 def run_routes(start: str | os.PathLike[str] = ".") -> int:
-    """Print every route the running app registers: method, path and the module that registers it."""
+    """Print every route the running app registers: method, path, handler and the module that registers it."""
     nodes: list[DumpNode] | None = _ask(start, lambda client: client.dump())
     if nodes is None:
         return 1
-    table = Table("method", "path", "module", box=None, pad_edge=False)
-    rows = sorted((*api.split(" ", 1), node.path) for node in nodes for api in node.apis)
-    for method, path, module in rows:
-        table.add_row(method, path, module)
+    table = Table("method", "path", "handler", "module", box=None, pad_edge=False)
+    rows = sorted(
+        (*api.split(" ", 1), handler, node.path)
+        for node in nodes
+        for api, handler in zip(node.apis, node.handlers or [""] * len(node.apis), strict=True)
+    )
+    for method, path, handler, module in rows:
+        table.add_row(method, path, handler, module)
     console = Console(highlight=False, soft_wrap=True)
     console.print(table if rows else "no routes registered")
     return 0

@@ -114,6 +114,7 @@ class DumpNode:
     dependencies: list[str] = attrs.field(factory=list)
     dependents: list[str] = attrs.field(factory=list)
     apis: list[str] = attrs.field(factory=list)
+    handlers: list[str] = attrs.field(factory=list)  # the function answering each of `apis`, in order
 
 
 def _camel(name: str) -> str:

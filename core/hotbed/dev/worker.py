@@ -50,8 +50,8 @@ class Served(Protocol):
 
     def apply(self, changes: tuple[Change, ...]) -> SyncReport: ...
 
-    def apis(self) -> Mapping[str, Sequence[str]]:
-        """The routes each module registers, by absolute file path (for `dump`)."""
+    def apis(self) -> Mapping[str, Sequence[tuple[str, str]]]:
+        """The routes each module registers, by absolute file path (for `dump`): ("GET /path", handler)."""
         ...
 
 
@@ -112,15 +112,15 @@ class PlainApp:
         result = hmr.reload(changes)
         return SyncReport(changes=changes, reload=result, duration=result.duration)
 
-    def apis(self) -> Mapping[str, Sequence[str]]:
+    def apis(self) -> Mapping[str, Sequence[tuple[str, str]]]:
         """The app's Starlette/FastAPI routes, by the file of the module whose function handles each."""
         app = getattr(sys.modules.get(self._spec.module), self._spec.attribute, None)
-        found: dict[str, list[str]] = {}
+        found: dict[str, list[tuple[str, str]]] = {}
         _collect_routes(getattr(app, "routes", ()), "", found)
         return found
 
 
-def _collect_routes(routes: Iterable[Any], prefix: str, found: dict[str, list[str]]) -> None:
+def _collect_routes(routes: Iterable[Any], prefix: str, found: dict[str, list[tuple[str, str]]]) -> None:
     """Routes as "METHOD /path", mounted sub-apps included, grouped by their endpoint's file."""
     for route in routes:
         path = prefix + str(getattr(route, "path", ""))
@@ -136,7 +136,8 @@ def _collect_routes(routes: Iterable[Any], prefix: str, found: dict[str, list[st
         file = getattr(sys.modules.get(getattr(endpoint, "__module__", "")), "__file__", None)
         if file:
             methods = sorted(set(getattr(route, "methods", None) or {"WS"}) - {"HEAD"}) or ["HEAD"]
-            found.setdefault(os.path.abspath(file), []).extend(f"{m} {path}" for m in methods)
+            handler = getattr(endpoint, "__qualname__", repr(endpoint))
+            found.setdefault(os.path.abspath(file), []).extend((f"{m} {path}", handler) for m in methods)
 
 
 def _load(spec: WorkerSpec) -> Served:
@@ -170,7 +171,8 @@ def _dump(served: Served) -> tuple[DumpNode, ...]:
             version=row["version"],
             dependencies=row["dependencies"],
             dependents=row["dependents"],
-            apis=list(apis.get(row["node_path"], ())),
+            apis=[route for route, _ in apis.get(row["node_path"], ())],
+            handlers=[handler for _, handler in apis.get(row["node_path"], ())],
         )
         for row in hmr.dump()
     )
