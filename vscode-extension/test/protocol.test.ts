@@ -282,7 +282,7 @@ function copyToTemp(source: string, prefix: string, below = ''): string {
 }
 
 function expectStatusShape(status: StatusParams): void {
-    expect(Object.keys(status).sort()).toEqual(['message', 'report', 'state']);
+    expect(Object.keys(status).sort()).toEqual(['message', 'pid', 'report', 'state', 'url']);
     expect(STATES).toContain(status.state);
     expect(status.message).toBeTypeOf('string');
     expect(status.report === null || typeof status.report === 'object').toBe(true);
@@ -444,7 +444,7 @@ describe(`${SERVER_MODULE} over stdio, beside a real hotbed dev (examples/hello)
             expect(path.isAbsolute(node.nodePath), node.nodePath).toBe(true);
         }
         expect(entry!.dependencies).toEqual(expect.arrayContaining(['hello/models.py']));
-        expect(renderDependencyTree(dump, project)).toMatch(/hello\/main\.py \[v\d+[^\]]*\]\n[│├└]── /);
+        expect(renderDependencyTree(dump, project)).toMatch(/hello\/main\.py \[v\d+[^\]]*\]\n(?: +GET [^\n]*\n)*[│├└]── /);
     }, TEST_TIMEOUT_MS);
 
     it('shuts down and exits with code 0', async () => {

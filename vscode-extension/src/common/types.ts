@@ -43,9 +43,12 @@ export interface Status {
     state: HotbedState;
     message: string;
     report: Report | null;
+    /** In the answer to `status` only (0 and "" in broadcasts): the supervisor's pid, the app's URL. */
+    pid?: number;
+    url?: string;
 }
 
-/** One module in the result of `hotbed.dump` (`DumpNode` in core/hotbed/protocol.py). */
+/** One module in the result of `hotbed.dump` (`DumpNode` in core/hotbed/dev/protocol.py). */
 export interface DumpEntry {
     /** Relative to the project root, e.g. `hello/routes.py`; `dependencies` and `dependents` name modules by it. */
     path: string;
@@ -58,6 +61,8 @@ export interface DumpEntry {
     dependents: string[];
     /** Routes the module registers, e.g. `GET /api/user/list`. */
     apis: string[];
+    /** The function answering each route of `apis`, in the same order. */
+    handlers?: string[];
 }
 
 /** The part of vscode-languageclient the commands use; the real client satisfies it. */
