@@ -162,6 +162,14 @@ describe('hotbed project detection', () => {
         expect((await findHotbedProject())?.root.fsPath).toBe(b.uri.fsPath);
     });
 
+    it('finds the project above the workspace folder when none is in it', async () => {
+        const folder = addWorkspaceFolder('/repo/examples/hello');
+        addDirectory('/repo/examples/.hotbed');
+        const project = await findHotbedProject();
+        expect(project?.folder).toBe(folder);
+        expect(project?.root.fsPath).toBe('/repo/examples');
+    });
+
     it('finds nothing in an empty window', async () => {
         expect(await findHotbedProject()).toBeUndefined();
     });

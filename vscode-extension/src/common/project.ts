@@ -28,7 +28,11 @@ export async function isHotbedProject(dir: Uri): Promise<boolean> {
     return pyproject !== undefined && declaresHotbed(pyproject);
 }
 
-/** The first hotbed project: a workspace folder that is one, else the folder of a `hotbed.toml` below one. */
+/**
+ * The first hotbed project: a workspace folder that is one, else the folder of a `hotbed.toml`
+ * below one, else the nearest folder above one that is (`hotbed dev hello/main.py` run in
+ * `examples/` while the window shows `examples/hello`).
+ */
 export async function findHotbedProject(): Promise<HotbedProject | undefined> {
     const folders = getWorkspaceFolders();
     for (const folder of folders) {
@@ -43,6 +47,16 @@ export async function findHotbedProject(): Promise<HotbedProject | undefined> {
         const folder = getWorkspaceFolder(config);
         if (folder) {
             return { folder, root: joinUri(config, '..') };
+        }
+    }
+    for (const folder of folders) {
+        for (let dir = joinUri(folder.uri, '..'); ; dir = joinUri(dir, '..')) {
+            if (await isHotbedProject(dir)) {
+                return { folder, root: dir };
+            }
+            if (joinUri(dir, '..').fsPath === dir.fsPath) {
+                break; // the file system's root
+            }
         }
     }
     return undefined;
