@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Protocol
 
+from hotbed.reload import integrations
 from hotbed.reload.graph import ModuleGraph, Node
+from hotbed.reload.integrations import Replaced, Undo
 from hotbed.reload.tracker import CodeCache, import_untracked, load_code
 from hotbed.reload.types import CommitHook, ReloadError, RestartReason
 from hotbed.reload.watchdog import execution_deadline
@@ -74,6 +76,7 @@ class Transaction:
         self.old_modules: dict[str, ModuleType | None] = {}
         self.parent_attrs: list[tuple[ModuleType, str, Any]] = []
         self.restart: list[RestartReason] = []
+        self.undos: list[Undo] = []
 
     # -- called back by the engine while modules execute -----------------------------------
 
@@ -118,7 +121,13 @@ class Transaction:
         name = node.name
         if name in self.old_modules:
             return
-        self.old_modules[name] = sys.modules.pop(name, None)
+        old = self.old_modules[name] = sys.modules.pop(name, None)
+        if old is not None:
+            # Integrations take what the old version registered out of objects that outlive it.
+            for integration in integrations.active():
+                undo = integration.take_out(name, old)
+                if undo is not None:
+                    self.undos.append(undo)
         parent_name, _, child = name.rpartition(".")
         if parent_name:
             parent = self.old_modules.get(parent_name) or sys.modules.get(parent_name)
@@ -139,9 +148,9 @@ class Transaction:
         # New files may sit in folders whose listing the path finders cached before they existed.
         importlib.invalidate_caches()
         modules_before = set(sys.modules)
-        for node in (*self.order, *self.removed):
-            self._take_out(node)
         try:
+            for node in (*self.order, *self.removed):
+                self._take_out(node)
             with execution_deadline(self.engine.execution_timeout, _interruptible):
                 i = 0
                 while i < len(self.order):
@@ -149,6 +158,7 @@ class Transaction:
                     i += 1
                     if node.name not in sys.modules:
                         import_untracked(node.name)
+            self.restart.extend(self._integration_restarts())
             if self.restart:
                 self._rollback(modules_before)
                 return Outcome(restart=tuple(self.restart))
@@ -165,8 +175,32 @@ class Transaction:
             return Outcome(errors=(_located_error(exc, self.engine),))
         return self._commit(appliers)
 
+    def _replaced(self) -> list[Replaced]:
+        nodes = {n.name: n for n in (*self.executed, *self.removed)}
+        return [
+            Replaced(
+                name,
+                old,
+                sys.modules.get(name) if name in nodes and nodes[name] in self.executed else None,
+                nodes[name].data if name in nodes else {},
+            )
+            for name, old in self.old_modules.items()
+        ]
+
+    def _integration_restarts(self) -> list[RestartReason]:
+        replaced = self._replaced()
+        reasons = []
+        for integration in integrations.active():
+            for message in integration.restart(replaced):
+                node = self.order[0]
+                reasons.append(RestartReason("integration", node.path, node.path, message))
+        return reasons
+
     def _rollback(self, modules_before: set[str]) -> None:
         engine = self.engine
+        for undo in reversed(self.undos):
+            undo()
+        self.undos.clear()
         for name in set(sys.modules) - modules_before:
             module = sys.modules.get(name)
             file = getattr(module, "__file__", None)
@@ -208,6 +242,12 @@ class Transaction:
         for apply in appliers:
             if apply is not None:
                 apply()
+        versions = self._replaced()
+        for integration in integrations.active():
+            try:
+                integration.commit(versions)
+            except Exception as exc:
+                errors.append(_located_error(exc, engine, kind="dispose", fallback=self.order[0].path))
 
         pruned: list[Node] = []
         for node in self.removed:
