@@ -2,7 +2,7 @@
 
 `@app.get` in `routes.py` on the `app` of an unchanged `main.py` adds a second route when
 `routes.py` runs again, and the first one keeps answering. Before the module re-executes,
-its routes (endpoint defined in it, or a mounted app it holds), event handlers and
+its routes (endpoint defined in it, or a mounted app or included router it holds), event handlers and
 middleware leave every app and router its old version reached through its globals; they
 come back on rollback. When a module's app object is replaced, the new app keeps the old
 one's `app.state` (filled by the lifespan that ran once for the worker); when the lifespan
@@ -42,7 +42,9 @@ def _owned(route: BaseRoute, name: str, held: set[int]) -> bool:
     endpoint = getattr(route, "endpoint", None)
     if endpoint is not None and getattr(endpoint, "__module__", None) == name:
         return True
-    return isinstance(route, Mount) and id(route.app) in held
+    # A mounted app, or a router FastAPI includes by reference, that the module holds.
+    held_object = route.app if isinstance(route, Mount) else getattr(route, "original_router", None)
+    return held_object is not None and id(held_object) in held
 
 
 def _owner(obj: Any) -> str | None:
