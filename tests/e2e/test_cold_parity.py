@@ -146,7 +146,8 @@ def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
                 _append(
                     "heroes.py",
                     "    secret_name: str\n",
-                    "\n\nclass Team(SQLModel, table=True):\n    id: int | None = Field(default=None, primary_key=True)\n"
+                    "\n\nclass Team(SQLModel, table=True):\n"
+                    "    id: int | None = Field(default=None, primary_key=True)\n"
                     "    name: str\n",
                 ),
             ),

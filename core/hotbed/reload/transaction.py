@@ -191,8 +191,8 @@ class Transaction:
         replaced = self._replaced()
         reasons = []
         for integration in integrations.active():
-            for message in integration.restart(replaced):
-                node = self.order[0]
+            for name, message in integration.restart(replaced):
+                node = self.engine.graph.by_name.get(name) or self.order[0]
                 reasons.append(RestartReason("integration", node.path, node.path, message))
         return reasons
 

@@ -1,11 +1,11 @@
+import contextlib
 import os
-
-from fastapi import FastAPI
-from sqlalchemy import select
 
 import models
 from db import Base, SessionLocal, engine
+from fastapi import FastAPI
 from routers import users
+from sqlalchemy import select
 
 # As FastAPI's SQL tutorial does: tables created when the app module is imported.
 Base.metadata.create_all(engine)
@@ -29,8 +29,6 @@ def database_files() -> dict[str, int]:
     folder = "/proc/self/fd"
     links = []
     for fd in os.listdir(folder):
-        try:
+        with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
             links.append(os.readlink(f"{folder}/{fd}"))
-        except OSError:
-            pass
     return {"sqlite": sum(link.endswith("orm.sqlite") for link in links)}

@@ -1,7 +1,6 @@
+from db import Base
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from db import Base
 
 
 class User(Base):

@@ -1,10 +1,10 @@
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import Depends, FastAPI
-from sqlmodel import Session, SQLModel, create_engine, select
-
 from heroes import Hero
 from settings import Settings, get_settings
+from sqlmodel import Session, SQLModel, create_engine, select
 
 engine = create_engine(f"sqlite:///{Path(__file__).parent / 'heroes.sqlite'}")
 SQLModel.metadata.create_all(engine)
@@ -17,7 +17,7 @@ app = FastAPI()
 
 
 @app.get("/heroes")
-def list_heroes(settings: Settings = Depends(get_settings)) -> dict[str, object]:
+def list_heroes(settings: Annotated[Settings, Depends(get_settings)]) -> dict[str, object]:
     with Session(engine) as session:
         heroes = session.exec(select(Hero).limit(settings.page_size)).all()
         return {"app": settings.app_name, "heroes": [h.model_dump() for h in heroes]}

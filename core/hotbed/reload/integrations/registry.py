@@ -41,13 +41,14 @@ class Integration(Protocol):
     `take_out(name, old)` runs before module `name` executes again, with its old version:
     remove what that version registered in objects that outlive it and return an `Undo`
     (or None when it registered nothing). `restart(replaced)` runs before the commit and
-    may name reasons a restart is needed instead. `commit(replaced)` runs once the new
-    versions are in place; it must not raise for the user's sake, errors are reported.
+    may return (module name, message) pairs: reasons the worker must restart instead.
+    `commit(replaced)` runs once the new versions are in place; what it raises is reported
+    as a callback error, the commit stands.
     """
 
     def take_out(self, name: str, old: ModuleType) -> Undo | None: ...
 
-    def restart(self, replaced: Sequence[Replaced]) -> list[str]: ...
+    def restart(self, replaced: Sequence[Replaced]) -> list[tuple[str, str]]: ...
 
     def commit(self, replaced: Sequence[Replaced]) -> None: ...
 

@@ -38,7 +38,7 @@ class EngineDisposal:
     def take_out(self, name: str, old: Any) -> Undo | None:
         return None
 
-    def restart(self, replaced: Sequence[Replaced]) -> list[str]:
+    def restart(self, replaced: Sequence[Replaced]) -> list[tuple[str, str]]:
         return []
 
     def commit(self, replaced: Sequence[Replaced]) -> None:
@@ -58,7 +58,7 @@ class HttpClientDisposal:
     def take_out(self, name: str, old: Any) -> Undo | None:
         return None
 
-    def restart(self, replaced: Sequence[Replaced]) -> list[str]:
+    def restart(self, replaced: Sequence[Replaced]) -> list[tuple[str, str]]:
         return []
 
     def commit(self, replaced: Sequence[Replaced]) -> None:

@@ -115,7 +115,7 @@ class SQLAlchemyIntegration:
                 if self.owners.get(table) == name:
                     reg.metadata.remove(table)
 
-    def restart(self, replaced: Sequence[Replaced]) -> list[str]:
+    def restart(self, replaced: Sequence[Replaced]) -> list[tuple[str, str]]:
         return []
 
     def commit(self, replaced: Sequence[Replaced]) -> None:

@@ -96,11 +96,11 @@ class StarletteIntegration:
             return _owned(item, name, held)
         return _owner(item) == name
 
-    def restart(self, replaced: Sequence[Replaced]) -> list[str]:
+    def restart(self, replaced: Sequence[Replaced]) -> list[tuple[str, str]]:
         reasons = []
         for old_app, new_app, attr, item in _replaced_apps(replaced):
             if old_app.state._state and not _same_code(_lifespan(old_app), _lifespan(new_app)):
-                reasons.append(f"the lifespan of {item.name}:{attr} changed (it runs once per worker)")
+                reasons.append((item.name, f"the lifespan of {item.name}:{attr} changed (it runs once per worker)"))
         return reasons
 
     def commit(self, replaced: Sequence[Replaced]) -> None:
@@ -118,12 +118,19 @@ class StarletteIntegration:
 
 def _replaced_apps(replaced: Sequence[Replaced]) -> list[tuple[Starlette, Starlette, str, Replaced]]:
     pairs = []
+    seen: set[int] = set()  # an app bound in several modules (`from app import app`) counts once
     for item in replaced:
         if item.old is None or item.new is None:
             continue
         for attr, old_app in vars(item.old).items():
             new_app = vars(item.new).get(attr)
-            if isinstance(old_app, Starlette) and isinstance(new_app, Starlette) and new_app is not old_app:
+            if (
+                isinstance(old_app, Starlette)
+                and isinstance(new_app, Starlette)
+                and new_app is not old_app
+                and id(old_app) not in seen
+            ):
+                seen.add(id(old_app))
                 pairs.append((old_app, new_app, attr, item))
     return pairs
 
@@ -134,18 +141,34 @@ def _reset_openapi(app: Starlette) -> None:
 
 
 def _lifespan(app: Starlette) -> Any:
-    function = app.router.lifespan_context
-    while hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
+    return app.router.lifespan_context
 
 
 def _same_code(a: Any, b: Any) -> bool:
-    """Two functions compile to the same code, wherever their lines moved."""
-    code_a, code_b = getattr(a, "__code__", None), getattr(b, "__code__", None)
-    if not isinstance(code_a, CodeType) or not isinstance(code_b, CodeType):
-        return a is b or type(a) is type(b)
-    return _code_key(code_a) == _code_key(code_b)
+    """Two lifespans compile to the same code, wherever their lines moved.
+
+    FastAPI merges the lifespans of included routers into a closure, so the functions it
+    closes over count too.
+    """
+    return bool(_function_key(a, 0) == _function_key(b, 0))
+
+
+def _function_key(function: Any, depth: int) -> Any:
+    while hasattr(function, "__wrapped__"):
+        function = function.__wrapped__
+    code = getattr(function, "__code__", None)
+    if not isinstance(code, CodeType) or depth > 4:
+        return type(function).__qualname__
+    cells = tuple(_function_key(c.cell_contents, depth + 1) for c in (function.__closure__ or ()) if _filled(c))
+    return _code_key(code), cells
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018
+    except ValueError:
+        return False
+    return True
 
 
 def _code_key(code: CodeType) -> tuple[Any, ...]:
