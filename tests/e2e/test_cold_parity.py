@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.coldstart import ColdStartComparison, Edit, Step
+from tests.helpers.devserver import DevServer, server_environment
 
 CORPUS = Path(__file__).parent.parent / "corpus"
 
@@ -161,3 +162,23 @@ def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
         ),
     ]
     _assert_parity(app.replay(steps, initial=heroes))
+
+
+def test_env_file_is_loaded_into_the_worker(tmp_path: Path) -> None:
+    """A `.env` change restarts the worker; the new worker must see the new values, or the restart is pointless."""
+    root = tmp_path / "env_app"
+    root.mkdir()
+    (root / "main.py").write_text(
+        "import os\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.get("/env")\ndef env() -> dict[str, str | None]:\n'
+        '    return {"greeting": os.environ.get("GREETING"), "quoted": os.environ.get("QUOTED")}\n'
+    )
+    (root / ".env").write_text("# settings\nGREETING=hello\nexport QUOTED='a # b'\n")
+    server = DevServer(root, server_environment())
+    try:
+        assert server.get("/env") == {"greeting": "hello", "quoted": "a # b"}
+        (root / ".env").write_text('GREETING=hi  # changed\nQUOTED="c"\n')
+        after = server.wait_json("/env", lambda body: body["greeting"] == "hi", across_restart=True)
+        assert after == {"greeting": "hi", "quoted": "c"}
+    finally:
+        server.stop()
