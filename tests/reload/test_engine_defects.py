@@ -41,3 +41,31 @@ def test_a_pending_change_is_not_retried_after_it_committed(make_project: MakePr
     # Nothing changed since: the next batch of an unrelated file does not re-run a.py.
     project.write("c.py", "X = 1\n")
     assert project.change("a.py").nothing_to_do
+
+
+HOT_DATA = """
+from hotbed.reload import hot
+
+context = hot(__name__)
+seen = context.data.setdefault("seen", [])
+seen.append(VERSION)
+context.dispose(lambda data: DISPOSED.append(list(data["seen"])))
+"""
+
+
+def test_hot_data_rollback_restores_the_contents(make_project: MakeProject) -> None:
+    project = make_project(
+        {"log.py": "DISPOSED = []\n", "counter.py": "from log import DISPOSED\nVERSION = 1\n" + HOT_DATA}
+    )
+    project.load("counter")
+    log = sys.modules["log"]
+
+    failed = project.change("counter.py", "from log import DISPOSED\nVERSION = 2\n" + HOT_DATA + "1 / 0\n")
+    assert not failed.committed
+    assert project.engine.graph.by_name["counter"].data == {"seen": [1]}  # the failed append is gone
+
+    ok = project.change("counter.py", "from log import DISPOSED\nVERSION = 3\n" + HOT_DATA)
+    assert ok.ok, ok.errors
+    assert sys.modules["counter"].seen == [1, 3]
+    # The old version's dispose sees its data as it left it, not the new version's append.
+    assert log.DISPOSED == [[1]]

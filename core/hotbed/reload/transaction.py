@@ -60,7 +60,8 @@ class Outcome:
 @dataclass(slots=True)
 class _Saved:
     static_deps: set[Node]
-    data: dict[str, Any]
+    data: dict[str, Any]  # as the old version left it, containers copied: what its dispose gets
+    contents: list[tuple[Any, Any]]  # every container in `hot.data` and its contents, for a rollback
 
 
 class Transaction:
@@ -85,7 +86,10 @@ class Transaction:
 
     def before_reexec(self, node: Node) -> None:
         if node not in self.saved:
-            self.saved[node] = _Saved(self.engine.graph.clear_static_deps(node), dict(node.data))
+            # `hot.data` and its containers stay the same objects across versions; a rollback
+            # puts their contents back in place, the old version's dispose gets a copy.
+            deps = self.engine.graph.clear_static_deps(node)
+            self.saved[node] = _Saved(deps, _copy_containers(node.data), _contents(node.data))
         else:
             self.engine.graph.clear_static_deps(node)
 
@@ -223,8 +227,8 @@ class Transaction:
                 delattr(parent, child)
         for node, saved in self.saved.items():
             engine.graph.restore_static_deps(node, saved.static_deps)
-            node.data.clear()
-            node.data.update(saved.data)
+            for container, contents in saved.contents:
+                _put_back(container, contents)
         for node in (*self.saved, *self.new_nodes):
             node.pending_context = None
 
@@ -290,6 +294,37 @@ class Transaction:
                 callback(node.data)
             except Exception as exc:
                 errors.append(_located_error(exc, self.engine, kind="prune", fallback=node.path))
+
+
+def _copy_containers(value: Any) -> Any:
+    """Dicts, lists and sets copied all the way down; any other object (an engine, a socket) is shared."""
+    if type(value) is dict:
+        return {k: _copy_containers(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy_containers(v) for v in value]
+    if type(value) is set:
+        return set(value)
+    return value
+
+
+def _contents(value: Any, seen: set[int] | None = None) -> list[tuple[Any, Any]]:
+    """Each dict, list and set reachable through containers, with a shallow copy of what it holds."""
+    seen = set() if seen is None else seen
+    if type(value) not in (dict, list, set) or id(value) in seen:
+        return []
+    seen.add(id(value))
+    found: list[tuple[Any, Any]] = [(value, value.copy())]
+    for item in value.values() if type(value) is dict else value:
+        found.extend(_contents(item, seen))
+    return found
+
+
+def _put_back(container: Any, contents: Any) -> None:
+    if type(container) is list:
+        container[:] = contents
+    else:
+        container.clear()
+        container.update(contents)
 
 
 def _syntax_error(exc: SyntaxError) -> ReloadError:
