@@ -69,3 +69,24 @@ def test_hot_data_rollback_restores_the_contents(make_project: MakeProject) -> N
     assert sys.modules["counter"].seen == [1, 3]
     # The old version's dispose sees its data as it left it, not the new version's append.
     assert log.DISPOSED == [[1]]
+
+
+def test_a_removed_module_is_disposed_then_pruned(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "log.py": "EVENTS = []\n",
+            "plugin.py": """
+                from hotbed.reload import hot
+                from log import EVENTS
+                context = hot(__name__)
+                context.dispose(lambda data: EVENTS.append("dispose"))
+                context.prune(lambda data: EVENTS.append("prune"))
+            """,
+            "main.py": "import log\nimport plugin\n",
+        }
+    )
+    project.load("main")
+    result = project.change("main.py", "import log\n")
+    assert result.ok, result.errors
+    assert project.rel(result.pruned) == ["plugin.py"]
+    assert sys.modules["log"].EVENTS == ["dispose", "prune"]

@@ -289,11 +289,16 @@ class Transaction:
             delattr(parent, child)
         self.engine.graph.remove(node)
         self.engine.compiled.pop(node.path, None)
-        for callback in node.context.prune_callbacks if node.context is not None else ():
-            try:
-                callback(node.data)
-            except Exception as exc:
-                errors.append(_located_error(exc, self.engine, kind="prune", fallback=node.path))
+        # A removed module's version is replaced by nothing: its dispose runs first, then prune.
+        context = node.context
+        for kind, callbacks in (
+            (("dispose", context.dispose_callbacks), ("prune", context.prune_callbacks)) if context else ()
+        ):
+            for callback in callbacks:
+                try:
+                    callback(node.data)
+                except Exception as exc:
+                    errors.append(_located_error(exc, self.engine, kind=kind, fallback=node.path))
 
 
 def _copy_containers(value: Any) -> Any:
