@@ -67,8 +67,8 @@ def test_hot_data_rollback_restores_the_contents(make_project: MakeProject) -> N
     ok = project.change("counter.py", "from log import DISPOSED\nVERSION = 3\n" + HOT_DATA)
     assert ok.ok, ok.errors
     assert sys.modules["counter"].seen == [1, 3]
-    # The old version's dispose sees its data as it left it, not the new version's append.
-    assert log.DISPOSED == [[1]]
+    # Containers are shared across versions (a dispose may leave something for the new one).
+    assert log.DISPOSED == [[1, 3]]
 
 
 def test_a_removed_module_is_disposed_then_pruned(make_project: MakeProject) -> None:

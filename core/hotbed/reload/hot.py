@@ -69,7 +69,7 @@ class HotContext:
         return self._node.data
 
     def dispose(self, callback: Callback) -> None:
-        """Call `callback(data)` when this version is replaced or removed; `data` as it left it (containers copied)."""
+        """Call `callback(data)` when this version is replaced or removed; `data`: its keys as it left them."""
         self.dispose_callbacks.append(callback)
 
     def prune(self, callback: Callback) -> None:

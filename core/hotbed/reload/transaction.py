@@ -60,7 +60,7 @@ class Outcome:
 @dataclass(slots=True)
 class _Saved:
     static_deps: set[Node]
-    data: dict[str, Any]  # as the old version left it, containers copied: what its dispose gets
+    data: dict[str, Any]  # the keys as the old version left them: what its dispose gets
     contents: list[tuple[Any, Any]]  # every container in `hot.data` and its contents, for a rollback
 
 
@@ -86,10 +86,10 @@ class Transaction:
 
     def before_reexec(self, node: Node) -> None:
         if node not in self.saved:
-            # `hot.data` and its containers stay the same objects across versions; a rollback
-            # puts their contents back in place, the old version's dispose gets a copy.
+            # `hot.data` and its containers stay the same objects across versions (a dispose may
+            # leave something in them for the new version); a rollback puts their contents back.
             deps = self.engine.graph.clear_static_deps(node)
-            self.saved[node] = _Saved(deps, _copy_containers(node.data), _contents(node.data))
+            self.saved[node] = _Saved(deps, dict(node.data), _contents(node.data))
         else:
             self.engine.graph.clear_static_deps(node)
 
@@ -299,17 +299,6 @@ class Transaction:
                     callback(node.data)
                 except Exception as exc:
                     errors.append(_located_error(exc, self.engine, kind=kind, fallback=node.path))
-
-
-def _copy_containers(value: Any) -> Any:
-    """Dicts, lists and sets copied all the way down; any other object (an engine, a socket) is shared."""
-    if type(value) is dict:
-        return {k: _copy_containers(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_copy_containers(v) for v in value]
-    if type(value) is set:
-        return set(value)
-    return value
 
 
 def _contents(value: Any, seen: set[int] | None = None) -> list[tuple[Any, Any]]:
