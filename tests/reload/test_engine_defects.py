@@ -90,3 +90,18 @@ def test_a_removed_module_is_disposed_then_pruned(make_project: MakeProject) -> 
     assert result.ok, result.errors
     assert project.rel(result.pruned) == ["plugin.py"]
     assert sys.modules["log"].EVENTS == ["dispose", "prune"]
+
+
+def test_star_import_records_the_submodules_named_in_all(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "pkg/__init__.py": '__all__ = ["tools"]\n',
+            "pkg/tools.py": "VALUE = 1\n",
+            "main.py": "from pkg import *\n\nRESULT = tools.VALUE\n",
+        }
+    )
+    project.load("main")
+    result = project.change("pkg/tools.py", "VALUE = 2\n")
+    assert result.ok, result.errors
+    assert "main.py" in project.rel(result.reexecuted)
+    assert sys.modules["main"].RESULT == 2
