@@ -206,6 +206,29 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
         reader.stop()
 
 
+def _load_env_file(path: str) -> None:
+    """The project's `.env` into the worker's environment, as `uvicorn --env-file` does.
+
+    Variables already set win (python-dotenv's default, which uvicorn uses); lines are
+    `KEY=VALUE`, optionally `export`-prefixed and quoted; `#` starts a comment.
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        key, sep, value = line.strip().removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or key.startswith("#"):
+            continue
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        else:
+            value = value.split(" #", 1)[0].rstrip()
+        os.environ.setdefault(key, value)
+
+
 def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
     """Entry point of the worker process (a `spawn` target, so module-level and picklable)."""
     # Own process group: a Ctrl-C in the terminal reaches the supervisor only, which then
@@ -213,6 +236,8 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
     os.setpgid(0, 0)
     if spec.hot:
         os.environ["HOT"] = "yes"
+    # A change to .env restarts the worker: the new one reads it again.
+    _load_env_file(os.path.join(spec.project_root, ".env"))
     try:
         served = _load(spec)
     except ConfigError as exc:

@@ -59,6 +59,8 @@ class Engine:
         self.compiled: dict[str, tuple[bytes, CodeType]] = {}
         self.transaction: Transaction | None = None
         self.commit_hooks: list[CommitHook] = []
+        # Changes of batches that rolled back, retried with every batch until one commits.
+        self.pending: dict[str, Change] = {}
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
         self.execution_timeout: float | None = EXECUTION_TIMEOUT
         self._project_files: dict[str, bool] = {}
@@ -222,6 +224,23 @@ class Engine:
     # -- reloading -------------------------------------------------------------------------
 
     def reload(self, changes: Iterable[Change]) -> ReloadResult:
+        """Apply a batch, with the changes of batches that rolled back since the last commit.
+
+        A rename saved one file at a time rolls back until its last file is saved (the
+        importers still use the old name); the earlier files' changes stay pending and
+        are applied together with it.
+        """
+        batch = list(changes)
+        given = {os.path.abspath(c.path) for c in batch}
+        result = self._reload_batch([*batch, *(c for p, c in self.pending.items() if p not in given)])
+        with self.lock:
+            if result.committed:
+                self.pending.clear()
+            elif result.errors:
+                self.pending.update((os.path.abspath(c.path), c) for c in batch)
+        return result
+
+    def _reload_batch(self, changes: Iterable[Change]) -> ReloadResult:
         started = time.perf_counter()
         with self.lock:
             if self.transaction is not None:

@@ -69,11 +69,11 @@ class HotContext:
         return self._node.data
 
     def dispose(self, callback: Callback) -> None:
-        """Call `callback(data)` when this version of the module is replaced."""
+        """Call `callback(data)` when this version is replaced or removed; `data`: its keys as it left them."""
         self.dispose_callbacks.append(callback)
 
     def prune(self, callback: Callback) -> None:
-        """Call `callback(data)` when the module is removed (file deleted, no longer imported)."""
+        """Call `callback(data)` when the module is removed (file deleted, no longer imported), after its dispose."""
         self.prune_callbacks.append(callback)
 
     def decline(self) -> None:

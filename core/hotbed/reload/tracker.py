@@ -267,6 +267,9 @@ class ImportTracker:
             deps = importer.static_deps if importer.name in executing else importer.runtime_deps
             if fromlist:
                 binds_package = False
+                if "*" in fromlist:
+                    # `from pkg import *` imports the submodules `pkg.__all__` names as well.
+                    fromlist = [*fromlist, *getattr(module, "__all__", ())]
                 for item in fromlist:
                     submodule = by_name.get(f"{name}.{item}") if item != "*" else None
                     if submodule is None:

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Protocol
 
+from hotbed.reload import integrations
 from hotbed.reload.graph import ModuleGraph, Node
+from hotbed.reload.integrations import Replaced, Undo
 from hotbed.reload.tracker import CodeCache, import_untracked, load_code
 from hotbed.reload.types import CommitHook, ReloadError, RestartReason
 from hotbed.reload.watchdog import execution_deadline
@@ -58,7 +60,8 @@ class Outcome:
 @dataclass(slots=True)
 class _Saved:
     static_deps: set[Node]
-    data: dict[str, Any]
+    data: dict[str, Any]  # the keys as the old version left them: what its dispose gets
+    contents: list[tuple[Any, Any]]  # every container in `hot.data` and its contents, for a rollback
 
 
 class Transaction:
@@ -74,6 +77,7 @@ class Transaction:
         self.old_modules: dict[str, ModuleType | None] = {}
         self.parent_attrs: list[tuple[ModuleType, str, Any]] = []
         self.restart: list[RestartReason] = []
+        self.undos: list[Undo] = []
 
     # -- called back by the engine while modules execute -----------------------------------
 
@@ -82,7 +86,10 @@ class Transaction:
 
     def before_reexec(self, node: Node) -> None:
         if node not in self.saved:
-            self.saved[node] = _Saved(self.engine.graph.clear_static_deps(node), dict(node.data))
+            # `hot.data` and its containers stay the same objects across versions (a dispose may
+            # leave something in them for the new version); a rollback puts their contents back.
+            deps = self.engine.graph.clear_static_deps(node)
+            self.saved[node] = _Saved(deps, dict(node.data), _contents(node.data))
         else:
             self.engine.graph.clear_static_deps(node)
 
@@ -118,7 +125,13 @@ class Transaction:
         name = node.name
         if name in self.old_modules:
             return
-        self.old_modules[name] = sys.modules.pop(name, None)
+        old = self.old_modules[name] = sys.modules.pop(name, None)
+        if old is not None:
+            # Integrations take what the old version registered out of objects that outlive it.
+            for integration in integrations.active():
+                undo = integration.take_out(name, old)
+                if undo is not None:
+                    self.undos.append(undo)
         parent_name, _, child = name.rpartition(".")
         if parent_name:
             parent = self.old_modules.get(parent_name) or sys.modules.get(parent_name)
@@ -139,9 +152,9 @@ class Transaction:
         # New files may sit in folders whose listing the path finders cached before they existed.
         importlib.invalidate_caches()
         modules_before = set(sys.modules)
-        for node in (*self.order, *self.removed):
-            self._take_out(node)
         try:
+            for node in (*self.order, *self.removed):
+                self._take_out(node)
             with execution_deadline(self.engine.execution_timeout, _interruptible):
                 i = 0
                 while i < len(self.order):
@@ -149,6 +162,7 @@ class Transaction:
                     i += 1
                     if node.name not in sys.modules:
                         import_untracked(node.name)
+            self.restart.extend(self._integration_restarts())
             if self.restart:
                 self._rollback(modules_before)
                 return Outcome(restart=tuple(self.restart))
@@ -165,8 +179,32 @@ class Transaction:
             return Outcome(errors=(_located_error(exc, self.engine),))
         return self._commit(appliers)
 
+    def _replaced(self) -> list[Replaced]:
+        nodes = {n.name: n for n in (*self.executed, *self.removed)}
+        return [
+            Replaced(
+                name,
+                old,
+                sys.modules.get(name) if name in nodes and nodes[name] in self.executed else None,
+                nodes[name].data if name in nodes else {},
+            )
+            for name, old in self.old_modules.items()
+        ]
+
+    def _integration_restarts(self) -> list[RestartReason]:
+        replaced = self._replaced()
+        reasons = []
+        for integration in integrations.active():
+            for name, message in integration.restart(replaced):
+                node = self.engine.graph.by_name.get(name) or self.order[0]
+                reasons.append(RestartReason("integration", node.path, node.path, message))
+        return reasons
+
     def _rollback(self, modules_before: set[str]) -> None:
         engine = self.engine
+        for undo in reversed(self.undos):
+            undo()
+        self.undos.clear()
         for name in set(sys.modules) - modules_before:
             module = sys.modules.get(name)
             file = getattr(module, "__file__", None)
@@ -189,8 +227,8 @@ class Transaction:
                 delattr(parent, child)
         for node, saved in self.saved.items():
             engine.graph.restore_static_deps(node, saved.static_deps)
-            node.data.clear()
-            node.data.update(saved.data)
+            for container, contents in saved.contents:
+                _put_back(container, contents)
         for node in (*self.saved, *self.new_nodes):
             node.pending_context = None
 
@@ -208,6 +246,12 @@ class Transaction:
         for apply in appliers:
             if apply is not None:
                 apply()
+        versions = self._replaced()
+        for integration in integrations.active():
+            try:
+                integration.commit(versions)
+            except Exception as exc:
+                errors.append(_located_error(exc, engine, kind="dispose", fallback=self.order[0].path))
 
         pruned: list[Node] = []
         for node in self.removed:
@@ -245,11 +289,36 @@ class Transaction:
             delattr(parent, child)
         self.engine.graph.remove(node)
         self.engine.compiled.pop(node.path, None)
-        for callback in node.context.prune_callbacks if node.context is not None else ():
-            try:
-                callback(node.data)
-            except Exception as exc:
-                errors.append(_located_error(exc, self.engine, kind="prune", fallback=node.path))
+        # A removed module's version is replaced by nothing: its dispose runs first, then prune.
+        context = node.context
+        for kind, callbacks in (
+            (("dispose", context.dispose_callbacks), ("prune", context.prune_callbacks)) if context else ()
+        ):
+            for callback in callbacks:
+                try:
+                    callback(node.data)
+                except Exception as exc:
+                    errors.append(_located_error(exc, self.engine, kind=kind, fallback=node.path))
+
+
+def _contents(value: Any, seen: set[int] | None = None) -> list[tuple[Any, Any]]:
+    """Each dict, list and set reachable through containers, with a shallow copy of what it holds."""
+    seen = set() if seen is None else seen
+    if type(value) not in (dict, list, set) or id(value) in seen:
+        return []
+    seen.add(id(value))
+    found: list[tuple[Any, Any]] = [(value, value.copy())]
+    for item in value.values() if type(value) is dict else value:
+        found.extend(_contents(item, seen))
+    return found
+
+
+def _put_back(container: Any, contents: Any) -> None:
+    if type(container) is list:
+        container[:] = contents
+    else:
+        container.clear()
+        container.update(contents)
 
 
 def _syntax_error(exc: SyntaxError) -> ReloadError:

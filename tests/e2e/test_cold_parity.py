@@ -1,0 +1,184 @@
+"""A day of edits on apps of common layouts: after each save, `hotbed dev` answers as a cold start does.
+
+One hot server per app lives through the whole sequence; each step's answers are compared
+with a fresh uvicorn on the same files (`tests/helpers/coldstart.py`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.coldstart import ColdStartComparison, Edit, Step
+from tests.helpers.devserver import DevServer, server_environment
+
+CORPUS = Path(__file__).parent.parent / "corpus"
+
+StartApp = Callable[[str], ColdStartComparison]
+
+
+@pytest.fixture
+def start_app(tmp_path: Path) -> Iterator[StartApp]:
+    comparisons: list[ColdStartComparison] = []
+
+    def start(name: str) -> ColdStartComparison:
+        root = tmp_path / name
+        shutil.copytree(CORPUS / name, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite"))
+        comparison = ColdStartComparison(root)
+        comparisons.append(comparison)
+        return comparison
+
+    yield start
+    for comparison in comparisons:
+        comparison.close()
+
+
+def _assert_parity(results: dict[str, list[str]]) -> None:
+    mismatches = [f"{step}: {diff}" for step, diffs in results.items() for diff in diffs]
+    assert not mismatches, "\n".join(mismatches)
+
+
+def _append(rel: str, last_line: str, text: str) -> Edit:
+    return Edit(rel, last_line + text, old=last_line)
+
+
+POST_END = 'author: Mapped["User"] = relationship(back_populates="posts")\n'
+NEW_MODEL = """
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(20))
+"""
+RELATIONSHIP = """
+
+class Comment(Base):
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    post: Mapped["Post"] = relationship("Post")
+"""
+TAG_END = "label: Mapped[str] = mapped_column(String(20))\n"
+
+
+def test_sqlalchemy_declarative_app(start_app: StartApp) -> None:
+    app = start_app("orm_app")
+    users = ("/users/", "/tables")
+    fds = ("/users/", "/fds")
+    steps = [
+        Step("model method edit", (Edit("models.py", 'f"member {self.name}"', old='f"user {self.name}"'),), users),
+        Step("new model class", (_append("models.py", POST_END, NEW_MODEL),), users),
+        Step("relationship by name", (_append("models.py", TAG_END, RELATIONSHIP),), users),
+        Step(
+            "relationship's other side",
+            (
+                Edit(
+                    "models.py",
+                    POST_END + '    comments: Mapped[list["Comment"]] = relationship("Comment", viewonly=True)\n',
+                    old=POST_END,
+                ),
+            ),
+            users,
+        ),
+        Step("router handler edit", (Edit("routers/users.py", '"titles"', old='"posts"'),), users),
+        Step(
+            "module-level engine",
+            (Edit("db.py", "'orm.sqlite'}\", connect_args={'timeout': 5})", old="'orm.sqlite'}\")"),),
+            fds,
+        ),
+        *(
+            Step(f"module-level engine, save {n}", (Edit("db.py", f"'timeout': {n}", old=f"'timeout': {n - 1}"),), fds)
+            for n in range(6, 9)
+        ),
+    ]
+    _assert_parity(app.replay(steps, initial=("/users/", "/tables", "/fds")))
+
+
+def test_shared_app_with_routes_elsewhere_and_a_lifespan(start_app: StartApp) -> None:
+    app = start_app("shared_app")
+    everything = ("/items", "/greeting", "/openapi.json")
+    steps = [
+        Step("handler edit on the shared app", (Edit("items.py", '"plum"]', old='"pear"]'),), everything),
+        Step(
+            "new route",
+            (
+                _append(
+                    "items.py",
+                    '    return ["apple", "plum"]\n',
+                    '\n\n@app.get("/items/count")\ndef count() -> int:\n    return 2\n',
+                ),
+            ),
+            (*everything, "/items/count"),
+        ),
+        Step(
+            "router defined in another module",
+            (
+                _append(
+                    "items.py",
+                    "    return 2\n",
+                    "\n\nfrom fastapi import APIRouter, Request\n\nmoved = APIRouter()\n\n\n"
+                    '@moved.get("/greeting")\ndef greeting(request: Request) -> dict[str, str]:\n'
+                    '    return {"greeting": request.app.state.greeting + " from items"}\n',
+                ),
+            ),
+            everything,
+        ),
+        Step(
+            "router moved to it",
+            (Edit("main.py", "from items import moved as router", old="from greetings import router"),),
+            everything,
+        ),
+        Step("lifespan changed", (Edit("app.py", '"hi"', old='"hello"'),), everything, restart=True),
+    ]
+    _assert_parity(app.replay(steps, initial=everything))
+
+
+def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
+    app = start_app("sqlmodel_settings")
+    heroes = ("/heroes", "/openapi.json")
+    steps = [
+        Step("settings default", (Edit("settings.py", '"league"', old='"heroes"'),), heroes),
+        Step(
+            "new model class",
+            (
+                _append(
+                    "heroes.py",
+                    "    secret_name: str\n",
+                    "\n\nclass Team(SQLModel, table=True):\n"
+                    "    id: int | None = Field(default=None, primary_key=True)\n"
+                    "    name: str\n",
+                ),
+            ),
+            heroes,
+        ),
+        Step("handler edit", (Edit("main.py", '"count": len(heroes), "app"', old='"app"'),), heroes),
+        Step(
+            "new setting",
+            (Edit("settings.py", "page_size: int = 10\n    motto: str = 'x'", old="page_size: int = 10"),),
+            heroes,
+        ),
+    ]
+    _assert_parity(app.replay(steps, initial=heroes))
+
+
+def test_env_file_is_loaded_into_the_worker(tmp_path: Path) -> None:
+    """A `.env` change restarts the worker; the new worker must see the new values, or the restart is pointless."""
+    root = tmp_path / "env_app"
+    root.mkdir()
+    (root / "main.py").write_text(
+        "import os\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.get("/env")\ndef env() -> dict[str, str | None]:\n'
+        '    return {"greeting": os.environ.get("GREETING"), "quoted": os.environ.get("QUOTED")}\n'
+    )
+    (root / ".env").write_text("# settings\nGREETING=hello\nexport QUOTED='a # b'\n")
+    server = DevServer(root, server_environment())
+    try:
+        assert server.get("/env") == {"greeting": "hello", "quoted": "a # b"}
+        (root / ".env").write_text('GREETING=hi  # changed\nQUOTED="c"\n')
+        after = server.wait_json("/env", lambda body: body["greeting"] == "hi", across_restart=True)
+        assert after == {"greeting": "hi", "quoted": "c"}
+    finally:
+        server.stop()

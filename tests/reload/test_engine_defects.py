@@ -1,0 +1,107 @@
+"""Engine behaviours found wanting by peers' test suites: rolled-back changes, renames across files."""
+
+from __future__ import annotations
+
+import sys
+
+from tests.helpers.engine_project import MakeProject
+
+
+def test_rename_saved_one_file_at_a_time_ends_correct(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "database.py": "def get_db():\n    return 'session'\n",
+            "users.py": "from database import get_db\n\ndef users():\n    return get_db()\n",
+            "items.py": "from database import get_db\n\ndef items():\n    return get_db()\n",
+            "main.py": "import items\nimport users\n",
+        }
+    )
+    project.load("main")
+
+    first = project.change("database.py", "def get_session():\n    return 'session 2'\n")
+    assert not first.committed  # the importers still use the old name
+    second = project.change("users.py", "from database import get_session\n\ndef users():\n    return get_session()\n")
+    assert not second.committed  # items.py still does
+    assert sys.modules["users"].users() == "session"
+
+    third = project.change("items.py", "from database import get_session\n\ndef items():\n    return get_session()\n")
+    assert third.ok and third.committed, third.errors
+    assert sys.modules["users"].users() == sys.modules["items"].items() == "session 2"
+    assert project.engine.pending == {}
+
+
+def test_a_pending_change_is_not_retried_after_it_committed(make_project: MakeProject) -> None:
+    project = make_project({"a.py": "VALUE = 1\n", "b.py": "from a import VALUE\n"})
+    project.load("b")
+    assert not project.change("a.py", "VALUE = 1 / 0\n").committed
+    assert project.engine.pending
+    fixed = project.change("a.py", "VALUE = 2\n")
+    assert fixed.committed and sys.modules["b"].VALUE == 2
+    assert project.engine.pending == {}
+    # Nothing changed since: the next batch of an unrelated file does not re-run a.py.
+    project.write("c.py", "X = 1\n")
+    assert project.change("a.py").nothing_to_do
+
+
+HOT_DATA = """
+from hotbed.reload import hot
+
+context = hot(__name__)
+seen = context.data.setdefault("seen", [])
+seen.append(VERSION)
+context.dispose(lambda data: DISPOSED.append(list(data["seen"])))
+"""
+
+
+def test_hot_data_rollback_restores_the_contents(make_project: MakeProject) -> None:
+    project = make_project(
+        {"log.py": "DISPOSED = []\n", "counter.py": "from log import DISPOSED\nVERSION = 1\n" + HOT_DATA}
+    )
+    project.load("counter")
+    log = sys.modules["log"]
+
+    failed = project.change("counter.py", "from log import DISPOSED\nVERSION = 2\n" + HOT_DATA + "1 / 0\n")
+    assert not failed.committed
+    assert project.engine.graph.by_name["counter"].data == {"seen": [1]}  # the failed append is gone
+
+    ok = project.change("counter.py", "from log import DISPOSED\nVERSION = 3\n" + HOT_DATA)
+    assert ok.ok, ok.errors
+    assert sys.modules["counter"].seen == [1, 3]
+    # Containers are shared across versions (a dispose may leave something for the new one).
+    assert log.DISPOSED == [[1, 3]]
+
+
+def test_a_removed_module_is_disposed_then_pruned(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "log.py": "EVENTS = []\n",
+            "plugin.py": """
+                from hotbed.reload import hot
+                from log import EVENTS
+                context = hot(__name__)
+                context.dispose(lambda data: EVENTS.append("dispose"))
+                context.prune(lambda data: EVENTS.append("prune"))
+            """,
+            "main.py": "import log\nimport plugin\n",
+        }
+    )
+    project.load("main")
+    result = project.change("main.py", "import log\n")
+    assert result.ok, result.errors
+    assert project.rel(result.pruned) == ["plugin.py"]
+    assert sys.modules["log"].EVENTS == ["dispose", "prune"]
+
+
+def test_star_import_records_the_submodules_named_in_all(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "pkg/__init__.py": '__all__ = ["tools"]\n',
+            "pkg/tools.py": "VALUE = 1\n",
+            "main.py": "from pkg import *\n\nRESULT = tools.VALUE\n",
+        }
+    )
+    project.load("main")
+    result = project.change("pkg/tools.py", "VALUE = 2\n")
+    assert result.ok, result.errors
+    assert "main.py" in project.rel(result.reexecuted)
+    assert sys.modules["main"].RESULT == 2
