@@ -48,6 +48,7 @@ __all__ = [
     "plural_table",
 ]
 
+
 @dataclass(frozen=True, slots=True)
 class EntityDiagnostic:
     """A problem in an entity file; `line` and `column` are 1-based."""

@@ -89,8 +89,8 @@ Cone = dict[str, Any]
 
 
 def description(item: Any) -> str | None:
-    """`cone.desc` first, then `desc`, as Sonamu reads them."""
-    cone = getattr(item, "cone", None) or {}
+    """`cone.desc` first, then `desc`, as Sonamu reads them; `item` may be a cone itself."""
+    cone = item if isinstance(item, dict) else (getattr(item, "cone", None) or {})
     text = cone.get("desc") if isinstance(cone.get("desc"), str) else None
     return text or getattr(item, "desc", None)
 

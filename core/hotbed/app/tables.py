@@ -6,6 +6,7 @@ compares it with the live database.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -76,8 +77,14 @@ def _type_of(prop: Any) -> TypeEngine[Any]:
     if kind == "number" and getattr(prop, "number_type", None) == "numeric":
         return Numeric(prop.precision, prop.scale, asdecimal=False)
     if isinstance(prop, ArrayProp):
-        item = _type_of(prop.model_copy(update={"type": prop.item_type})) if prop.item_type != "enum" else Text()
-        return JSON().with_variant(ARRAY(item), "postgresql")
+        item = prop.item_type
+        if item in ("string", "enum"):
+            element: TypeEngine[Any] = String(prop.length) if item == "string" else Text()
+        elif item == "numeric":
+            element = Numeric(prop.precision, prop.scale)
+        else:
+            element = _SCALARS[item]
+        return JSON().with_variant(ARRAY(element), "postgresql")
     if kind in ("vector", "vector[]"):  # pgvector may be absent: store the numbers as real[]
         dimensions = 2 if kind == "vector[]" else 1
         return JSON().with_variant(ARRAY(REAL(), dimensions=dimensions), "postgresql")
@@ -97,6 +104,13 @@ def _server_default(value: str | int | float | bool | None) -> str | TextClause 
         return text(repr(value))
     if value.upper() in SQL_NOW:
         return text(value.upper())
+    # Sonamu writes dbDefault as SQL: a quoted literal, a number, true/false.
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return text(value)
+    if value.lower() in ("true", "false"):
+        return true() if value.lower() == "true" else false()
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return text(value)
     return value
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from hotbed.app.codegen.base import ProjectEntities, header
 from hotbed.app.codegen.subsets import SubsetNode, subset_tree
-from hotbed.app.entity import Entity, EnumProp, RelationProp, enum_member_name, snake_case
-from hotbed.app.entity_props import ArrayProp, NumberProp, description, python_name
+from hotbed.app.entity import Entity, RelationProp, enum_member_name, snake_case
+from hotbed.app.entity_props import ArrayProp, EnumProp, NumberProp, description, python_name
 
 __all__ = ["list_fields", "render_python_types"]
 
@@ -47,9 +47,15 @@ def _q(value: str) -> str:
 
 
 def list_fields(entity: Entity, project: ProjectEntities) -> tuple[list[str], list[str]]:
-    """Search fields (id and text columns) and order options of an entity's list params."""
+    """Search fields and order options of an entity's list params.
+
+    The entity's own `<Entity>SearchField` / `<Entity>OrderBy` enums win, as in Sonamu;
+    otherwise id and the text columns, newest or oldest first.
+    """
     search = ["id", *(p.name for p in entity.columns if p.type in ("string", "text") and p.name != "id")]
-    return search, ["id-desc", "id-asc"]
+    order = ["id-desc", "id-asc"]
+    search = list(entity.enums.get(f"{entity.id}SearchField", search))
+    return search, list(entity.enums.get(f"{entity.id}OrderBy", order))
 
 
 def _columns(entity: Entity) -> list[str]:
@@ -148,18 +154,22 @@ class _Module:
             fields.append(self.field(name, self.type_of(prop, self.entity), args, optional))
         self.model(f"{self.entity.id}SaveParams", fields)
 
+    def default(self, alias: str, value: str) -> str:
+        return f"{alias}.{enum_member_name(value)}" if alias in self.entity.enums else _q(value)
+
     def list_params(self) -> None:
         search, order = list_fields(self.entity, self.project)
         entity_id = self.entity.id
-        self.names += [f"{entity_id}SearchField", f"{entity_id}OrderBy"]
-        self.body += ["", "", f"{entity_id}SearchField = Literal[{', '.join(_q(s) for s in search)}]"]
-        self.body.append(f"{entity_id}OrderBy = Literal[{', '.join(_q(o) for o in order)}]")
+        for alias, values in ((f"{entity_id}SearchField", search), (f"{entity_id}OrderBy", order)):
+            if alias not in self.entity.enums:  # an enum of that name is already the type
+                self.names.append(alias)
+                self.body += ["", "", f"{alias} = Literal[{', '.join(_q(v) for v in values)}]"]
         fields = [
             "    page: Annotated[int, Field(ge=1)] = 1",
             "    num: Annotated[int, Field(ge=1, le=1000)] = 24",
-            f'    search: {entity_id}SearchField = "id"',
+            f"    search: {entity_id}SearchField = {self.default(f'{entity_id}SearchField', search[0])}",
             "    keyword: str | None = None",
-            f'    order: {entity_id}OrderBy = "id-desc"',
+            f"    order: {entity_id}OrderBy = {self.default(f'{entity_id}OrderBy', order[0])}",
         ]
         self.model(f"{entity_id}ListParams", fields)
 

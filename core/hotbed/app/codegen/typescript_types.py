@@ -8,8 +8,8 @@ from typing import Any
 from hotbed.app.codegen.base import ProjectEntities, header
 from hotbed.app.codegen.python_types import list_fields
 from hotbed.app.codegen.subsets import SubsetNode, subset_tree
-from hotbed.app.entity import Entity, EnumProp, RelationProp
-from hotbed.app.entity_props import ArrayProp, description
+from hotbed.app.entity import Entity, RelationProp
+from hotbed.app.entity_props import ArrayProp, EnumProp, description
 
 __all__ = ["render_typescript_types", "typescript_exports"]
 
@@ -70,7 +70,7 @@ def typescript_exports(entity: Entity) -> list[str]:
     base += [f"{entity.id}Subset{key}" for key in entity.subsets]
     for enum_id in entity.enums:
         base += [enum_id, f"{enum_id}Labels"]
-    return base
+    return list(dict.fromkeys(base))
 
 
 def _subset_type(nodes: list[SubsetNode], entity: Entity, indent: str) -> list[str]:
@@ -108,8 +108,11 @@ def render_typescript_types(entity: Entity, project: ProjectEntities) -> bytes:
         optional = nullable or name == "id" or prop.db_default is not None
         out.append(f"  {name}{'?' if optional else ''}: {_type(prop, entity, entity)}{' | null' if nullable else ''};")
     search, order = list_fields(entity, project)
-    out += ["}", "", f"export type {eid}SearchField = {_union(search)};"]
-    out.append(f"export type {eid}OrderBy = {_union(order)};")
+    out += ["}"]
+    aliases = [(f"{eid}SearchField", search), (f"{eid}OrderBy", order)]
+    # an enum of that name is already the type
+    declared = [f"export type {alias} = {_union(values)};" for alias, values in aliases if alias not in entity.enums]
+    out += ["", *declared] if declared else []
     out += ["", f"export interface {eid}ListParams {{", "  page?: number;", "  num?: number;"]
     out += [f"  search?: {eid}SearchField;", "  keyword?: string;", f"  order?: {eid}OrderBy;", "}"]
     subsets = entity.subsets

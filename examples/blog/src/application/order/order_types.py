@@ -66,6 +66,8 @@ class OrderSaveParams(BaseModel):
 
 
 OrderSearchField = Literal["id", "note"]
+
+
 OrderOrderBy = Literal["id-desc", "id-asc"]
 
 

@@ -60,6 +60,8 @@ class PostSaveParams(BaseModel):
 
 
 PostSearchField = Literal["id", "title", "body"]
+
+
 PostOrderBy = Literal["id-desc", "id-asc"]
 
 

@@ -47,6 +47,8 @@ class ProductSaveParams(BaseModel):
 
 
 ProductSearchField = Literal["id", "name"]
+
+
 ProductOrderBy = Literal["id-desc", "id-asc"]
 
 

@@ -56,6 +56,8 @@ class UserSaveParams(BaseModel):
 
 
 UserSearchField = Literal["id", "email", "name", "bio"]
+
+
 UserOrderBy = Literal["id-desc", "id-asc"]
 
 
