@@ -8,7 +8,9 @@ HotbedError
  └── ApiError             a failure an API answers with its HTTP status and a JSON body
       ├── BadRequestError     400
       ├── UnauthorizedError   401
-      └── NotFoundError       404
+      ├── ForbiddenError      403
+      ├── NotFoundError       404
+      └── ConflictError       409
 
 Models raise API errors too (`NotFoundError` from `find_by_id`), so an API method can let
 them propagate and the client still gets a meaningful status instead of a 500. This module
@@ -28,8 +30,10 @@ __all__ = [
     "ApiError",
     "BadRequestError",
     "ConfigError",
+    "ConflictError",
     "EngineStateError",
     "EntityError",
+    "ForbiddenError",
     "HotbedError",
     "NotFoundError",
     "RestartRequired",
@@ -84,3 +88,15 @@ class UnauthorizedError(ApiError):
 
 class NotFoundError(ApiError):
     status_code = 404
+
+
+class ForbiddenError(ApiError):
+    """The caller is known but may not do this (401 is for an unknown caller)."""
+
+    status_code = 403
+
+
+class ConflictError(ApiError):
+    """The request clashes with the current state, e.g. a duplicate unique value."""
+
+    status_code = 409

@@ -15,7 +15,7 @@ import asyncio
 import enum
 import pydantic
 from hotbed import api
-from hotbed.exceptions import BadRequestError, NotFoundError, UnauthorizedError
+from hotbed.exceptions import BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError
 
 class Color(enum.Enum):
     RED = "red"
@@ -53,6 +53,14 @@ class ProductApi:
     def remove(self, id: int) -> None:
         raise UnauthorizedError("you may not")
 
+    @api(http_method="POST")
+    def ship(self, id: int) -> None:
+        raise ForbiddenError("not yours")
+
+    @api(http_method="POST")
+    def reserve(self, id: int) -> None:
+        raise ConflictError("already reserved")
+
     @api(http_method="GET")
     def crash(self) -> None:
         raise RuntimeError("bug")
@@ -89,6 +97,8 @@ async def test_body_model_and_json_results(client: httpx.AsyncClient) -> None:
         ("POST", "/api/product/order", {"json": {"product_id": 1, "quantity": 9}}, 400, "Out of stock"),
         ("DELETE", "/api/product/remove", {"params": {"id": 1}}, 401, "you may not"),
         ("GET", "/api/product/get", {"params": {"id": 0}}, 404, "no product 0"),
+        ("POST", "/api/product/ship", {"json": {"id": 1}}, 403, "not yours"),
+        ("POST", "/api/product/reserve", {"json": {"id": 1}}, 409, "already reserved"),
         ("GET", "/api/product/crash", {}, 500, "RuntimeError: bug"),
         ("GET", "/api/nothing/here", {}, 404, "no API at /api/nothing/here"),
         ("POST", "/api/product/order", {"content": b"{not json"}, 400, "the request body is not JSON"),
@@ -154,7 +164,7 @@ async def test_the_api_prefix_comes_from_the_project_configuration(make_project:
     ) as client:
         document = (await client.get("/v1/openapi.json")).json()
         assert sorted(document["paths"]) == [
-            f"/v1/product/{name}" for name in ("crash", "get", "list", "order", "remove")
+            f"/v1/product/{name}" for name in ("crash", "get", "list", "order", "remove", "reserve", "ship")
         ]
         assert (await client.get("/v1/product/list", params={"keyword": "tea"})).json() == ["tea:1:10"]
         assert (await client.get("/api/product/list")).status_code == 404

@@ -11,17 +11,28 @@ from __future__ import annotations
 
 import difflib
 import json
-import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic import Field, ValidationError
 
 from hotbed.app._jsonpos import JsonPath, line_column, value_positions
+from hotbed.app.entity_props import (
+    COLUMNLESS_TYPES,
+    PROP_TYPES,
+    Cone,
+    EnumProp,
+    Identifier,
+    IntegerProp,
+    Pascal,
+    Prop,
+    RelationProp,
+    Strict,
+    TableName,
+)
 from hotbed.exceptions import EntityError
 
 __all__ = [
@@ -34,13 +45,8 @@ __all__ = [
     "check_project",
     "enum_member_name",
     "parse_entity",
+    "plural_table",
 ]
-
-PROP_TYPES = (
-    "integer", "bigInteger", "string", "text", "number", "numeric", "boolean",
-    "date", "datetime", "uuid", "json", "enum", "relation",
-)  # fmt: skip
-_RESERVED = frozenset(dir(BaseModel)) | frozenset(keyword.kwlist) | {"self", "cls"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,118 +62,98 @@ class EntityDiagnostic:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-def _pascal(value: str) -> str:
-    if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", value):
-        raise ValueError(f"{value!r} must be PascalCase: a capital letter, then letters and digits (e.g. 'User')")
-    return value
-
-
-def _identifier(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", value):
-        raise ValueError(f"{value!r} is not a valid name: use letters, digits and '_', starting with a letter")
-    if value in _RESERVED or value.startswith("model_"):
-        raise ValueError(f"{value!r} is reserved in Python or pydantic; choose another name")
-    return value
-
-
-def _table(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-        raise ValueError(f"{value!r} is not a valid table name: use letters, digits and '_'")
-    return value
-
-
-Pascal = Annotated[str, AfterValidator(_pascal)]
-Identifier = Annotated[str, AfterValidator(_identifier)]
-DbDefault = str | int | float | bool | None
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True, strict=True)
-
-
-class _PropBase(_Strict):
+class IndexColumn(Strict):
     name: Identifier
-    desc: str | None = None
-    nullable: bool = False
-    db_default: DbDefault = None
+    nulls_first: bool | None = None
+    sort_order: Literal["ASC", "DESC"] | None = None
+    vector_ops: Literal["vector_cosine_ops", "vector_ip_ops", "vector_l2_ops"] | None = None
 
 
-class IntegerProp(_PropBase):
-    type: Literal["integer", "bigInteger"]
-    unsigned: bool = False
+class IndexDocument(Strict):
+    """An index; `columns` are names (older layout) or `{"name": ...}` objects (newer)."""
 
-
-class StringProp(_PropBase):
-    type: Literal["string"]
-    length: Annotated[int, Field(gt=0)] | None = None
-
-
-class TextProp(_PropBase):
-    type: Literal["text"]
-
-
-class NumberProp(_PropBase):
-    type: Literal["number", "numeric"]
-    precision: Annotated[int, Field(gt=0)] | None = None
-    scale: Annotated[int, Field(ge=0)] | None = None
-
-
-class ScalarProp(_PropBase):
-    type: Literal["boolean", "date", "datetime", "uuid", "json"]
-
-
-class EnumProp(_PropBase):
-    type: Literal["enum"]
-    id: Pascal
-    length: Annotated[int, Field(gt=0)] | None = None
-
-
-class RelationProp(_PropBase):
-    type: Literal["relation"]
-    with_: Annotated[Pascal, Field(alias="with")]
-    relation_type: Literal["BelongsToOne", "OneToOne", "HasMany", "ManyToMany"]
-    join_column: Identifier | None = None
-    join_table: Annotated[str, AfterValidator(_table)] | None = None
-    has_join_column: bool = True
-    on_update: Literal["CASCADE", "SET NULL", "RESTRICT", "NO ACTION"] | None = None
-    on_delete: Literal["CASCADE", "SET NULL", "RESTRICT", "NO ACTION"] | None = None
+    type: Literal["index", "unique", "fulltext", "hnsw", "ivfflat"] = "index"
+    columns: Annotated[tuple[str | IndexColumn, ...], Field(min_length=1)]
+    name: TableName | None = None
+    using: Literal["btree", "hash", "gin", "gist", "pgroonga"] | None = None
+    parser: str | None = None
+    nulls_not_distinct: bool | None = None
+    m: int | None = None
+    ef_construction: int | None = None
+    lists: int | None = None
 
     @property
-    def is_column(self) -> bool:
-        """True when this side of the relation stores the foreign key (`<name>_id`)."""
-        return self.relation_type == "BelongsToOne" or (self.relation_type == "OneToOne" and self.has_join_column)
-
-    @property
-    def is_many(self) -> bool:
-        return self.relation_type in ("HasMany", "ManyToMany")
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c if isinstance(c, str) else c.name for c in self.columns)
 
 
-Prop = Annotated[
-    IntegerProp | StringProp | TextProp | NumberProp | ScalarProp | EnumProp | RelationProp,
-    Field(discriminator="type"),
-]
+class SubsetFieldObject(Strict):
+    field: Annotated[str, Field(min_length=1)]
+    internal: bool = False
 
 
-class IndexDocument(_Strict):
-    type: Literal["index", "unique", "fulltext"] = "index"
-    columns: Annotated[tuple[str, ...], Field(min_length=1)]
-    name: Annotated[str, AfterValidator(_table)] | None = None
+SubsetField = str | SubsetFieldObject
 
 
-class EntityDocument(_Strict):
-    """The JSON shape of one entity file."""
+class SubsetObject(Strict):
+    """The newer layout of a subset: `{"fields": [...], "cone": {...}}`."""
+
+    fields: Annotated[tuple[SubsetField, ...], Field(min_length=1)]
+    cone: Cone | None = None
+
+
+class EnumObject(Strict):
+    """The newer layout of an enum: `{"values": {...}, "cone": {...}}`."""
+
+    values: Annotated[dict[str, str], Field(min_length=1)]
+    cone: Cone | None = None
+
+
+class EntityDocument(Strict):
+    """The JSON shape of one entity file, in either layout."""
 
     id: Pascal
-    table: Annotated[str, AfterValidator(_table)] | None = None
+    parent_id: Pascal | None = None
+    table: TableName | None = None
     title: str | None = None
-    props: Annotated[tuple[Prop, ...], Field(min_length=1)]
+    cone: Cone | None = None
+    props: tuple[Prop, ...] = ()
     indexes: tuple[IndexDocument, ...] = ()
-    subsets: dict[Pascal, Annotated[tuple[str, ...], Field(min_length=1)]] = Field(default_factory=dict)
-    enums: dict[Pascal, Annotated[dict[str, str], Field(min_length=1)]] = Field(default_factory=dict)
+    subsets: dict[Pascal, Annotated[tuple[SubsetField, ...], Field(min_length=1)] | SubsetObject] = Field(
+        default_factory=dict
+    )
+    enums: dict[Pascal, EnumObject | Annotated[dict[str, str], Field(min_length=1)]] = Field(default_factory=dict)
+
+    @property
+    def subset_fields(self) -> dict[str, tuple[str, ...]]:
+        """Every subset as its field names, whichever layout it was written in."""
+        out = {}
+        for key, value in self.subsets.items():
+            items = value.fields if isinstance(value, SubsetObject) else value
+            out[key] = tuple(f if isinstance(f, str) else f.field for f in items)
+        return out
+
+    @property
+    def enum_values(self) -> dict[str, dict[str, str]]:
+        """Every enum as value -> label, whichever layout it was written in."""
+        return {k: (v.values if isinstance(v, EnumObject) else v) for k, v in self.enums.items()}
+
+    def cone_of(self, section: Literal["subsets", "enums"], key: str) -> Cone | None:
+        value = (self.subsets if section == "subsets" else self.enums).get(key)
+        return value.cone if isinstance(value, SubsetObject | EnumObject) else None
 
 
 def snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def plural_table(name: str) -> str:
+    """The table of an entity without `table`: its snake_case name in the plural, as Sonamu derives it."""
+    if re.search(r"[^aeiou]y$", name):
+        return f"{name[:-1]}ies"
+    if re.search(r"(s|x|z|ch|sh)$", name):
+        return f"{name}es"
+    return f"{name}s"
 
 
 def enum_member_name(value: str) -> str:
@@ -202,7 +188,7 @@ class Entity:
 
     @property
     def table(self) -> str:
-        return self.document.table or f"{self.name}s"
+        return self.document.table or plural_table(self.name)
 
     @property
     def props(self) -> tuple[Any, ...]:
@@ -210,6 +196,19 @@ class Entity:
 
     def prop(self, name: str) -> Any:
         return self._props.get(name)
+
+    @property
+    def columns(self) -> tuple[Any, ...]:
+        """The props stored in a column of this entity's table (not virtual props, not relations)."""
+        return tuple(p for p in self.document.props if p.type not in COLUMNLESS_TYPES)
+
+    @property
+    def subsets(self) -> dict[str, tuple[str, ...]]:
+        return self.document.subset_fields
+
+    @property
+    def enums(self) -> dict[str, dict[str, str]]:
+        return self.document.enum_values
 
     @property
     def relations(self) -> tuple[RelationProp, ...]:
@@ -306,10 +305,10 @@ def _check_document(doc: EntityDocument) -> list[tuple[JsonPath, str]]:
         if isinstance(prop, RelationProp) and prop.is_column and f"{prop.name}_id" in {p.name for p in doc.props}:
             problems.append((("props", index, "name"), f"relation {prop.name!r} clashes with prop '{prop.name}_id'"))
     for index, item in enumerate(doc.indexes):
-        for position, column in enumerate(item.columns):
+        for position, column in enumerate(item.column_names):
             if column not in _column_names(doc):
                 problems.append((("indexes", index, "columns", position), f"index column {column!r} is not a prop"))
-    for enum_id, members in doc.enums.items():
+    for enum_id, members in doc.enum_values.items():
         names: dict[str, str] = {}
         for value in members:
             member = enum_member_name(value)
@@ -318,7 +317,7 @@ def _check_document(doc: EntityDocument) -> list[tuple[JsonPath, str]]:
                     (("enums", enum_id, value, "<key>"), f"enum value {value!r} collides with {names[member]!r}")
                 )
             names.setdefault(member, value)
-    for subset, fields in doc.subsets.items():
+    for subset, fields in doc.subset_fields.items():
         for position, name in enumerate(fields):
             head = name.split(".", 1)[0]
             if head not in seen and head not in _column_names(doc):
@@ -327,7 +326,7 @@ def _check_document(doc: EntityDocument) -> list[tuple[JsonPath, str]]:
 
 
 def _column_names(doc: EntityDocument) -> set[str]:
-    names = {p.name for p in doc.props if not isinstance(p, RelationProp)} | {"id"}
+    names = {p.name for p in doc.props if p.type not in COLUMNLESS_TYPES} | {"id"}
     names.update(f"{p.name}_id" for p in doc.props if isinstance(p, RelationProp) and p.is_column)
     return names
 
@@ -399,7 +398,7 @@ def check_project(entities: Sequence[Entity]) -> list[EntityDiagnostic]:
                         + _suggest(prop.with_, by_id),
                     )
                 )
-        for subset, fields in entity.document.subsets.items():
+        for subset, fields in entity.subsets.items():
             for position, name in enumerate(fields):
                 message = _check_subset_field(entity, name, by_id)
                 if message:

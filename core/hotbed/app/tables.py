@@ -6,18 +6,23 @@ compares it with the live database.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
+    REAL,
     BigInteger,
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     Double,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,46 +31,67 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     Uuid,
     false,
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlalchemy.types import TypeEngine
 
 from hotbed.app.entity import Entity, RelationProp
+from hotbed.app.entity_props import ArrayProp
 
 __all__ = ["SQL_NOW", "build_metadata", "entity_columns"]
 
 SQL_NOW = frozenset({"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"})
 
 
+_SCALARS: dict[str, TypeEngine[Any]] = {
+    "integer": Integer(),
+    "bigInteger": BigInteger().with_variant(Integer(), "sqlite"),  # SQLite only auto-increments INTEGER keys
+    "text": Text(),
+    "number": Double(),
+    "double": Double(),
+    "float": Float(),
+    "boolean": Boolean(),
+    "date": Date(),
+    "datetime": DateTime(),
+    "timestamp": DateTime(timezone=True),
+    "time": Time(),
+    "uuid": Uuid(),
+    "json": JSON().with_variant(JSONB(), "postgresql"),  # JSONB compares with `=`, PostgreSQL's JSON does not
+    "virtual": JSON(),
+}
+
+
 def _type_of(prop: Any) -> TypeEngine[Any]:
+    """The column type of a prop. PostgreSQL-only types become JSON (arrays, vectors) or text on other databases."""
     kind = prop.type
-    if kind == "integer":
-        return Integer()
-    if kind == "bigInteger":  # SQLite only auto-increments an INTEGER primary key
-        return BigInteger().with_variant(Integer(), "sqlite")
     if kind in ("string", "enum"):
         return String(prop.length)
-    if kind == "text":
-        return Text()
-    if kind == "number":
-        return Double()
-    if kind == "numeric":
+    if kind in ("numeric", "decimal"):
         return Numeric(prop.precision, prop.scale)
-    if kind == "boolean":
-        return Boolean()
-    if kind == "date":
-        return Date()
-    if kind == "datetime":
-        return DateTime()
-    if kind == "uuid":
-        return Uuid()
-    if kind == "json":  # JSONB compares with `=`, PostgreSQL's JSON does not
-        return JSON().with_variant(JSONB(), "postgresql")
+    if kind == "number" and getattr(prop, "number_type", None) == "numeric":
+        return Numeric(prop.precision, prop.scale, asdecimal=False)
+    if isinstance(prop, ArrayProp):
+        item = prop.item_type
+        if item in ("string", "enum"):
+            element: TypeEngine[Any] = String(prop.length) if item == "string" else Text()
+        elif item == "numeric":
+            element = Numeric(prop.precision, prop.scale)
+        else:
+            element = _SCALARS[item]
+        return JSON().with_variant(ARRAY(element), "postgresql")
+    if kind in ("vector", "vector[]"):  # pgvector may be absent: store the numbers as real[]
+        dimensions = 2 if kind == "vector[]" else 1
+        return JSON().with_variant(ARRAY(REAL(), dimensions=dimensions), "postgresql")
+    if kind == "tsvector":
+        return Text().with_variant(TSVECTOR(), "postgresql")
+    if kind in _SCALARS:
+        return _SCALARS[kind]
     raise ValueError(f"no column type for prop type {kind!r}")
 
 
@@ -78,7 +104,24 @@ def _server_default(value: str | int | float | bool | None) -> str | TextClause 
         return text(repr(value))
     if value.upper() in SQL_NOW:
         return text(value.upper())
+    # Sonamu writes dbDefault as SQL: a quoted literal, a number, true/false.
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return text(value)
+    if value.lower() in ("true", "false"):
+        return true() if value.lower() == "true" else false()
+    if re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return text(value)
     return value
+
+
+def _generated(prop: Any) -> list[Computed]:
+    """A generated column; a tsvector's expression is PostgreSQL's own, so SQLite keeps a plain column."""
+    if prop.generated is None:
+        return []
+    persisted = prop.generated.type == "STORED"
+    if prop.type == "tsvector":
+        return []
+    return [Computed(prop.generated.expression, persisted=persisted)]
 
 
 def entity_columns(entity: Entity, by_id: Mapping[str, Entity], *, foreign_keys: bool) -> list[Column[Any]]:
@@ -101,12 +144,20 @@ def entity_columns(entity: Entity, by_id: Mapping[str, Entity], *, foreign_keys:
             if not prop.is_column or target is None:
                 continue
             extra: list[Any] = []
-            if foreign_keys:
+            if foreign_keys and prop.use_constraint:
                 extra.append(ForeignKey(f"{target.table}.id", ondelete=prop.on_delete, onupdate=prop.on_update))
             columns.append(Column(f"{prop.name}_id", _type_of(target.id_prop), *extra, nullable=prop.nullable))
             continue
+        if prop.type == "virtual":
+            continue
         columns.append(
-            Column(prop.name, _type_of(prop), nullable=prop.nullable, server_default=_server_default(prop.db_default))
+            Column(
+                prop.name,
+                _type_of(prop),
+                *_generated(prop),
+                nullable=prop.nullable or prop.generated is not None,
+                server_default=None if prop.generated else _server_default(prop.db_default),
+            )
         )
     return columns
 
@@ -154,8 +205,10 @@ def build_metadata(entities: Iterable[Entity]) -> MetaData:
         table = Table(entity.table, metadata, *entity_columns(entity, by_id, foreign_keys=True))
         for item in entity.document.indexes:
             unique = item.type == "unique"
-            name = item.name or _index_name(entity.table, item.columns, unique)
-            Index(name, *(table.c[column] for column in item.columns), unique=unique)
+            name = item.name or _index_name(entity.table, item.column_names, unique)
+            if item.type in ("hnsw", "ivfflat") or item.using in ("gin", "gist", "pgroonga"):
+                continue  # need PostgreSQL extensions or operator classes; documented as not created
+            Index(name, *(table.c[column] for column in item.column_names), unique=unique)
     for entity in by_id.values():
         for name, columns in _join_tables(entity, by_id):
             if name not in metadata.tables:

@@ -34,7 +34,7 @@ def generate_shared(project: ProjectEntities) -> list[GeneratedFile]:
 def inputs_of(entity: Entity, project: ProjectEntities) -> set[str]:
     """Ids of the entities whose content shapes `entity`'s outputs: relation targets and subset paths."""
     used = {relation.with_ for relation in entity.relations}
-    for fields in entity.document.subsets.values():
+    for fields in entity.subsets.values():
         for dotted in fields:
             owner = entity
             for part in dotted.split(".")[:-1]:

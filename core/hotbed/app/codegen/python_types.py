@@ -12,7 +12,8 @@ from typing import Any
 
 from hotbed.app.codegen.base import ProjectEntities, header
 from hotbed.app.codegen.subsets import SubsetNode, subset_tree
-from hotbed.app.entity import Entity, EnumProp, NumberProp, RelationProp, enum_member_name, snake_case
+from hotbed.app.entity import Entity, RelationProp, enum_member_name, snake_case
+from hotbed.app.entity_props import ArrayProp, EnumProp, NumberProp, description, python_name
 
 __all__ = ["list_fields", "render_python_types"]
 
@@ -22,12 +23,21 @@ _SIMPLE = {
     "string": "str",
     "text": "str",
     "number": "float",
+    "float": "float",
+    "double": "float",
     "numeric": "Decimal",
+    "decimal": "Decimal",
     "boolean": "bool",
     "date": "datetime.date",
     "datetime": "datetime.datetime",
+    "timestamp": "datetime.datetime",
+    "time": "datetime.time",
     "uuid": "uuid.UUID",
     "json": "JsonValue",
+    "virtual": "JsonValue",
+    "vector": "list[float]",
+    "vector[]": "list[list[float]]",
+    "tsvector": "str",
 }
 
 
@@ -37,9 +47,15 @@ def _q(value: str) -> str:
 
 
 def list_fields(entity: Entity, project: ProjectEntities) -> tuple[list[str], list[str]]:
-    """Search fields (id and text columns) and order options of an entity's list params."""
-    search = ["id", *(p.name for p in entity.props if p.type in ("string", "text") and p.name != "id")]
-    return search, ["id-desc", "id-asc"]
+    """Search fields and order options of an entity's list params.
+
+    The entity's own `<Entity>SearchField` / `<Entity>OrderBy` enums win, as in Sonamu;
+    otherwise id and the text columns, newest or oldest first.
+    """
+    search = ["id", *(p.name for p in entity.columns if p.type in ("string", "text") and p.name != "id")]
+    order = ["id-desc", "id-asc"]
+    search = list(entity.enums.get(f"{entity.id}SearchField", search))
+    return search, list(entity.enums.get(f"{entity.id}OrderBy", order))
 
 
 def _columns(entity: Entity) -> list[str]:
@@ -48,7 +64,7 @@ def _columns(entity: Entity) -> list[str]:
         if isinstance(prop, RelationProp):
             if prop.is_column:
                 names.append(f"{prop.name}_id")
-        else:
+        elif prop.type != "virtual":
             names.append(prop.name)
     return names
 
@@ -64,8 +80,11 @@ class _Module:
         if isinstance(prop, EnumProp):
             if owner is self.entity:
                 return prop.id
-            values = owner.document.enums[prop.id]
+            values = owner.enums[prop.id]
             return f"Literal[{', '.join(_q(v) for v in values)}]"
+        if isinstance(prop, ArrayProp):
+            item = "str" if prop.item_type == "enum" else _SIMPLE[prop.item_type]
+            return f"list[{item}]"
         return _SIMPLE[prop.type]
 
     @staticmethod
@@ -75,33 +94,42 @@ class _Module:
             args.append(f"max_length={prop.length}")
         if getattr(prop, "unsigned", False):
             args.append("ge=0")
-        if isinstance(prop, NumberProp) and prop.type == "numeric":
+        if isinstance(prop, NumberProp) and prop.exact:
             if prop.precision is not None:
                 args.append(f"max_digits={prop.precision}")
             if prop.scale is not None:
                 args.append(f"decimal_places={prop.scale}")
-        if prop.desc:
-            args.append(f"description={_q(prop.desc)}")
+        if description(prop):
+            args.append(f"description={_q(description(prop) or '')}")
         return args
 
     def field(self, name: str, kind: str, args: list[str], optional: bool) -> str:
+        attribute = python_name(name)
+        if attribute != name:
+            args = [f"alias={_q(name)}", *args]
         if optional:
             kind = kind if kind.endswith("| None") or kind == "JsonValue" else f"{kind} | None"
         if args:
             kind = f"Annotated[{kind}, Field({', '.join(args)})]"
-        return f"    {name}: {kind}" + (" = None" if optional else "")
+        return f"    {attribute}: {kind}" + (" = None" if optional else "")
 
-    def model(self, name: str, fields: list[str], title: str | None = None) -> None:
+    def model(self, name: str, fields: list[str], title: str | None = None, doc: str | None = None) -> None:
         self.names.append(name)
         self.body += ["", "", f"class {name}(BaseModel):"]
-        config = "from_attributes=True" + (f", title={_q(title)}" if title else "")
+        if doc:
+            self.body.append(f"    {_q(doc)}")
+        # Props named like Python keywords live under an alias: JSON keeps the entity's name.
+        config = "from_attributes=True, validate_by_name=True, serialize_by_alias=True"
+        config += f", title={_q(title)}" if title else ""
         self.body.append(f"    model_config = ConfigDict({config})")
         self.body += ["", *fields] if fields else []
 
     def enums(self) -> None:
-        for enum_id, members in self.entity.document.enums.items():
+        for enum_id, members in self.entity.enums.items():
             self.names.append(enum_id)
             self.body += ["", "", f"class {enum_id}(enum.StrEnum):"]
+            doc = description(self.entity.document.cone_of("enums", enum_id))
+            self.body += [f"    {_q(doc)}", ""] if doc else []
             self.body += [f"    {enum_member_name(value)} = {_q(value)}" for value in members]
             labels = f"{snake_case(enum_id).upper()}_LABELS"
             self.names.append(labels)
@@ -115,7 +143,7 @@ class _Module:
             prop, nullable = self.project.column_type_prop(self.entity, name)
             args = self.field_args(prop) if prop.name == name else []
             fields.append(self.field(name, self.type_of(prop, self.entity), args, nullable))
-        self.model(self.entity.id, fields, self.entity.document.title)
+        self.model(self.entity.id, fields, self.entity.document.title, description(self.entity.document))
 
     def save_params(self) -> None:
         fields = []
@@ -126,22 +154,26 @@ class _Module:
             fields.append(self.field(name, self.type_of(prop, self.entity), args, optional))
         self.model(f"{self.entity.id}SaveParams", fields)
 
+    def default(self, alias: str, value: str) -> str:
+        return f"{alias}.{enum_member_name(value)}" if alias in self.entity.enums else _q(value)
+
     def list_params(self) -> None:
         search, order = list_fields(self.entity, self.project)
         entity_id = self.entity.id
-        self.names += [f"{entity_id}SearchField", f"{entity_id}OrderBy"]
-        self.body += ["", "", f"{entity_id}SearchField = Literal[{', '.join(_q(s) for s in search)}]"]
-        self.body.append(f"{entity_id}OrderBy = Literal[{', '.join(_q(o) for o in order)}]")
+        for alias, values in ((f"{entity_id}SearchField", search), (f"{entity_id}OrderBy", order)):
+            if alias not in self.entity.enums:  # an enum of that name is already the type
+                self.names.append(alias)
+                self.body += ["", "", f"{alias} = Literal[{', '.join(_q(v) for v in values)}]"]
         fields = [
             "    page: Annotated[int, Field(ge=1)] = 1",
             "    num: Annotated[int, Field(ge=1, le=1000)] = 24",
-            f'    search: {entity_id}SearchField = "id"',
+            f"    search: {entity_id}SearchField = {self.default(f'{entity_id}SearchField', search[0])}",
             "    keyword: str | None = None",
-            f'    order: {entity_id}OrderBy = "id-desc"',
+            f"    order: {entity_id}OrderBy = {self.default(f'{entity_id}OrderBy', order[0])}",
         ]
         self.model(f"{entity_id}ListParams", fields)
 
-    def subset(self, class_name: str, nodes: list[SubsetNode]) -> None:
+    def subset(self, class_name: str, nodes: list[SubsetNode], doc: str | None = None) -> None:
         fields = []
         for node in nodes:
             if node.relation is None:
@@ -152,12 +184,13 @@ class _Module:
             self.subset(nested, node.children)
             kind = f"list[{nested}]" if node.relation.is_many else nested
             fields.append(self.field(node.name, kind, [], node.nullable and not node.relation.is_many))
-        self.model(class_name, fields)
+        self.model(class_name, fields, doc=doc)
 
     def subsets(self) -> None:
-        subsets = self.entity.document.subsets
+        subsets = self.entity.subsets
         for key, fields in subsets.items():
-            self.subset(f"{self.entity.id}Subset{key}", subset_tree(self.entity, fields, self.project))
+            doc = description(self.entity.document.cone_of("subsets", key))
+            self.subset(f"{self.entity.id}Subset{key}", subset_tree(self.entity, fields, self.project), doc)
         table = f"{self.entity.name.upper()}_SUBSETS"
         self.names.append(table)
         self.body += ["", "", f"{table}: dict[str, type[BaseModel]] = {{"]
@@ -172,7 +205,7 @@ class _Module:
         self.subsets()
         code = "\n".join(self.body)
         imports = []
-        if "datetime." in code:
+        if "datetime." in code or "datetime.time" in code:
             imports.append("import datetime")
         if "enum.StrEnum" in code:
             imports.append("import enum")

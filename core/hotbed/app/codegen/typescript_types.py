@@ -8,7 +8,8 @@ from typing import Any
 from hotbed.app.codegen.base import ProjectEntities, header
 from hotbed.app.codegen.python_types import list_fields
 from hotbed.app.codegen.subsets import SubsetNode, subset_tree
-from hotbed.app.entity import Entity, EnumProp, RelationProp
+from hotbed.app.entity import Entity, RelationProp
+from hotbed.app.entity_props import ArrayProp, EnumProp, description
 
 __all__ = ["render_typescript_types", "typescript_exports"]
 
@@ -16,14 +17,23 @@ _SIMPLE = {
     "integer": "number",
     "bigInteger": "number",
     "number": "number",
+    "float": "number",
+    "double": "number",
     "numeric": "string",  # decimals travel as strings so no precision is lost
+    "decimal": "string",
     "string": "string",
     "text": "string",
     "uuid": "string",
     "boolean": "boolean",
     "date": "string",
     "datetime": "string",
+    "timestamp": "string",
+    "time": "string",
     "json": "unknown",
+    "virtual": "unknown",
+    "vector": "number[]",
+    "vector[]": "number[][]",
+    "tsvector": "string",
 }
 
 
@@ -37,7 +47,9 @@ def _doc(text: str | None, indent: str) -> list[str]:
 
 def _type(prop: Any, owner: Entity, entity: Entity) -> str:
     if isinstance(prop, EnumProp):
-        return prop.id if owner is entity else f"({_union(owner.document.enums[prop.id])})"
+        return prop.id if owner is entity else f"({_union(owner.enums[prop.id])})"
+    if isinstance(prop, ArrayProp):
+        return f"{'string' if prop.item_type == 'enum' else _SIMPLE[prop.item_type]}[]"
     return _SIMPLE[prop.type]
 
 
@@ -46,7 +58,7 @@ def _columns(entity: Entity, project: ProjectEntities) -> list[tuple[str, Any, b
     names += [
         f"{p.name}_id" if isinstance(p, RelationProp) else p.name
         for p in entity.props
-        if not isinstance(p, RelationProp) or p.is_column
+        if (p.is_column if isinstance(p, RelationProp) else p.type != "virtual")
     ]
     return [(name, *project.column_type_prop(entity, name)) for name in names]
 
@@ -55,10 +67,10 @@ def typescript_exports(entity: Entity) -> list[str]:
     """The names the types module exports, so services can import exactly what they use."""
     base = [entity.id, f"{entity.id}SaveParams", f"{entity.id}ListParams", f"{entity.id}SearchField"]
     base += [f"{entity.id}OrderBy", f"{entity.id}SubsetKey", f"{entity.id}SubsetMapping"]
-    base += [f"{entity.id}Subset{key}" for key in entity.document.subsets]
-    for enum_id in entity.document.enums:
+    base += [f"{entity.id}Subset{key}" for key in entity.subsets]
+    for enum_id in entity.enums:
         base += [enum_id, f"{enum_id}Labels"]
-    return base
+    return list(dict.fromkeys(base))
 
 
 def _subset_type(nodes: list[SubsetNode], entity: Entity, indent: str) -> list[str]:
@@ -80,29 +92,34 @@ def _subset_type(nodes: list[SubsetNode], entity: Entity, indent: str) -> list[s
 def render_typescript_types(entity: Entity, project: ProjectEntities) -> bytes:
     eid = entity.id
     out = header("//", project.relative(entity.path))
-    for enum_id, members in entity.document.enums.items():
-        out += ["", f"export type {enum_id} = {_union(members)};"]
+    for enum_id, members in entity.enums.items():
+        out += ["", *_doc(description(entity.document.cone_of("enums", enum_id)), "")]
+        out.append(f"export type {enum_id} = {_union(members)};")
         out.append(f"export const {enum_id}Labels: Record<{enum_id}, string> = {{")
         out += [f"  {json.dumps(value)}: {json.dumps(label)}," for value, label in members.items()]
         out.append("};")
     columns = _columns(entity, project)
-    out += ["", *_doc(entity.document.title, ""), f"export interface {eid} {{"]
+    out += ["", *_doc(description(entity.document) or entity.document.title, ""), f"export interface {eid} {{"]
     for name, prop, nullable in columns:
-        out += _doc(prop.desc, "  ")
+        out += _doc(description(prop) if prop.name == name else None, "  ")
         out.append(f"  {name}: {_type(prop, entity, entity)}{' | null' if nullable else ''};")
     out += ["}", "", f"export interface {eid}SaveParams {{"]
     for name, prop, nullable in columns:
         optional = nullable or name == "id" or prop.db_default is not None
         out.append(f"  {name}{'?' if optional else ''}: {_type(prop, entity, entity)}{' | null' if nullable else ''};")
     search, order = list_fields(entity, project)
-    out += ["}", "", f"export type {eid}SearchField = {_union(search)};"]
-    out.append(f"export type {eid}OrderBy = {_union(order)};")
+    out += ["}"]
+    aliases = [(f"{eid}SearchField", search), (f"{eid}OrderBy", order)]
+    # an enum of that name is already the type
+    declared = [f"export type {alias} = {_union(values)};" for alias, values in aliases if alias not in entity.enums]
+    out += ["", *declared] if declared else []
     out += ["", f"export interface {eid}ListParams {{", "  page?: number;", "  num?: number;"]
     out += [f"  search?: {eid}SearchField;", "  keyword?: string;", f"  order?: {eid}OrderBy;", "}"]
-    subsets = entity.document.subsets
+    subsets = entity.subsets
     for key, fields in subsets.items():
         body = _subset_type(subset_tree(entity, fields, project), entity, "")
-        out += ["", f"export interface {eid}Subset{key} {body[0]}", *body[1:]]
+        out += ["", *_doc(description(entity.document.cone_of("subsets", key)), "")]
+        out += [f"export interface {eid}Subset{key} {body[0]}", *body[1:]]
     out += ["", f"export type {eid}SubsetKey = {_union(subsets)};", f"export interface {eid}SubsetMapping {{"]
     out += [f"  {key}: {eid}Subset{key};" for key in subsets]
     out.append("}")

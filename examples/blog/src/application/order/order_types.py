@@ -40,7 +40,7 @@ ORDER_STATUS_LABELS: dict[OrderStatus, str] = {
 
 
 class Order(BaseModel):
-    model_config = ConfigDict(from_attributes=True, title="Order")
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True, title="Order")
 
     id: int
     buyer_id: int
@@ -53,7 +53,7 @@ class Order(BaseModel):
 
 
 class OrderSaveParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int | None = None
     buyer_id: int
@@ -66,11 +66,13 @@ class OrderSaveParams(BaseModel):
 
 
 OrderSearchField = Literal["id", "note"]
+
+
 OrderOrderBy = Literal["id-desc", "id-asc"]
 
 
 class OrderListParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     page: Annotated[int, Field(ge=1)] = 1
     num: Annotated[int, Field(ge=1, le=1000)] = 24
@@ -80,14 +82,14 @@ class OrderListParams(BaseModel):
 
 
 class OrderSubsetABuyer(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     name: str
 
 
 class OrderSubsetAProduct(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     name: str
@@ -95,7 +97,7 @@ class OrderSubsetAProduct(BaseModel):
 
 
 class OrderSubsetA(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     quantity: int

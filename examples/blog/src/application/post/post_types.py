@@ -36,7 +36,7 @@ POST_STATUS_LABELS: dict[PostStatus, str] = {
 
 
 class Post(BaseModel):
-    model_config = ConfigDict(from_attributes=True, title="Post")
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True, title="Post")
 
     id: int
     author_id: int
@@ -48,7 +48,7 @@ class Post(BaseModel):
 
 
 class PostSaveParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int | None = None
     author_id: int
@@ -60,11 +60,13 @@ class PostSaveParams(BaseModel):
 
 
 PostSearchField = Literal["id", "title", "body"]
+
+
 PostOrderBy = Literal["id-desc", "id-asc"]
 
 
 class PostListParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     page: Annotated[int, Field(ge=1)] = 1
     num: Annotated[int, Field(ge=1, le=1000)] = 24
@@ -74,14 +76,14 @@ class PostListParams(BaseModel):
 
 
 class PostSubsetAAuthor(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     name: str
 
 
 class PostSubsetA(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     title: str

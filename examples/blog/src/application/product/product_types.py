@@ -21,7 +21,7 @@ __all__ = [
 
 
 class Product(BaseModel):
-    model_config = ConfigDict(from_attributes=True, title="Product")
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True, title="Product")
 
     id: int
     sku: uuid.UUID
@@ -34,7 +34,7 @@ class Product(BaseModel):
 
 
 class ProductSaveParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int | None = None
     sku: uuid.UUID
@@ -47,11 +47,13 @@ class ProductSaveParams(BaseModel):
 
 
 ProductSearchField = Literal["id", "name"]
+
+
 ProductOrderBy = Literal["id-desc", "id-asc"]
 
 
 class ProductListParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     page: Annotated[int, Field(ge=1)] = 1
     num: Annotated[int, Field(ge=1, le=1000)] = 24
@@ -61,7 +63,7 @@ class ProductListParams(BaseModel):
 
 
 class ProductSubsetA(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     sku: uuid.UUID

@@ -34,7 +34,7 @@ USER_ROLE_LABELS: dict[UserRole, str] = {
 
 
 class User(BaseModel):
-    model_config = ConfigDict(from_attributes=True, title="User")
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True, title="User")
 
     id: Annotated[int, Field(description="ID")]
     email: Annotated[str, Field(max_length=255, description="Sign-in address")]
@@ -45,7 +45,7 @@ class User(BaseModel):
 
 
 class UserSaveParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: Annotated[int | None, Field(description="ID")] = None
     email: Annotated[str, Field(max_length=255, description="Sign-in address")]
@@ -56,11 +56,13 @@ class UserSaveParams(BaseModel):
 
 
 UserSearchField = Literal["id", "email", "name", "bio"]
+
+
 UserOrderBy = Literal["id-desc", "id-asc"]
 
 
 class UserListParams(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     page: Annotated[int, Field(ge=1)] = 1
     num: Annotated[int, Field(ge=1, le=1000)] = 24
@@ -70,7 +72,7 @@ class UserListParams(BaseModel):
 
 
 class UserSubsetA(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     email: str
@@ -80,7 +82,7 @@ class UserSubsetA(BaseModel):
 
 
 class UserSubsetSS(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, serialize_by_alias=True)
 
     id: int
     name: str

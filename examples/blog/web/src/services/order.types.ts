@@ -12,7 +12,6 @@ export const OrderStatusLabels: Record<OrderStatus, string> = {
 /** Order */
 export interface Order {
   id: number;
-  /** ID */
   buyer_id: number;
   product_id: number;
   quantity: number;

@@ -11,7 +11,6 @@ export const PostStatusLabels: Record<PostStatus, string> = {
 /** Post */
 export interface Post {
   id: number;
-  /** ID */
   author_id: number;
   title: string;
   body: string;
