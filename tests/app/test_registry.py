@@ -66,9 +66,10 @@ def test_reload_replaces_exactly_that_modules_routes(make_project: MakeProject) 
     registry.update([project.load("user_api"), project.load("post_api")])
     post_route = registry.lookup("GET", "/api/post/list")
 
-    result = project.change("user_api.py", USER_API.replace("return [page]", "return [page, page]"))
+    # A module-level name as well as a body: re-executed (a body alone is patched and keeps its routes).
+    result = project.change("user_api.py", USER_API.replace("return [page]", "return [page, page]") + "\nV = 2\n")
 
-    assert result.ok
+    assert result.ok and result.reexecuted
     assert registry.lookup("GET", "/api/user/list").endpoint(page=2) == [2, 2]  # type: ignore[union-attr]
     assert registry.lookup("GET", "/api/post/list") is post_route
     assert sorted(str(r) for r in registry.last_changes.replaced) == ["GET /api/user/list", "POST /api/users/create"]
@@ -77,6 +78,18 @@ def test_reload_replaces_exactly_that_modules_routes(make_project: MakeProject) 
     project.change("user_api.py", USER_API.replace('@api(http_method="POST", path="/users/create")', ""))
     assert [str(r) for r in registry.last_changes.removed] == ["POST /api/users/create"]
     assert registry.lookup("POST", "/api/users/create") is None
+
+
+def test_a_body_edit_is_patched_and_keeps_every_route(make_project: MakeProject) -> None:
+    project = make_project({"user_api.py": USER_API})
+    registry = ApiRegistry()
+    project.engine.commit_hooks.append(registry.prepare)
+    registry.update([project.load("user_api")])
+    route = registry.lookup("GET", "/api/user/list")
+    result = project.change("user_api.py", USER_API.replace("return [page]", "return [page, page]"))
+    assert result.ok and result.patched and not result.reexecuted
+    assert registry.lookup("GET", "/api/user/list") is route
+    assert route is not None and route.endpoint(page=2) == [2, 2]
 
 
 def test_a_module_that_cannot_be_scanned_rolls_the_reload_back(make_project: MakeProject) -> None:

@@ -26,7 +26,7 @@ def test_success_lists_invalidated_paths_relative_to_root() -> None:
     )
     assert "Invalidated:" in text
     assert "  - user.py\n  - api/user_api.py" in text
-    assert "reloaded 2 modules in 4.2 ms" in text
+    assert "re-executed 2 modules in 4.2 ms" in text
 
 
 def test_error_shows_location_and_source_line() -> None:

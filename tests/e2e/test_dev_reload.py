@@ -111,7 +111,7 @@ def test_syntax_error_keeps_old_code_until_the_next_good_save(server: DevServer)
     server.edit("app/routes.py", "ROUTE_VERSION = (", "ROUTE_VERSION = 2")
     after = server.wait_json("/version", lambda body: body["version"] == 2)
     assert after["pid"] == server.first_pid
-    server.output.wait_for(r"^✅ reloaded \d+ modules in \d+\.\d ms$")
+    server.output.wait_for(r"^✅ re-executed \d+ modules in \d+\.\d ms$")
 
 
 def test_exception_at_import_rolls_back_and_keeps_serving(server: DevServer) -> None:

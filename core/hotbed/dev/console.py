@@ -54,8 +54,17 @@ def render_reload(
             lines.append(Text(f"    {error.source_line}", style="red"))
             if error.column and error.kind == "syntax":
                 lines.append(Text("    " + " " * (error.column - 1) + "^", style="red"))
-    if result.committed and not result.errors:
-        lines.append(Text(f"✅ reloaded {len(result.reexecuted)} modules in {_ms(result.duration)}", style="green"))
+    if result.committed and not result.errors and result.patched:
+        where = ", ".join(_rel(path, root) for path in result.patched)
+        count = result.patched_functions
+        lines.append(
+            Text(
+                f"✅ patched {count} function{'s' * (count != 1)} in {where} in place in {_ms(result.duration)}",
+                style="green",
+            )
+        )
+    elif result.committed and not result.errors:
+        lines.append(Text(f"✅ re-executed {len(result.reexecuted)} modules in {_ms(result.duration)}", style="green"))
     elif result.committed:
         lines.append(Text(f"⚠ reloaded in {_ms(result.duration)}, with callback errors", style="yellow"))
     elif result.errors:

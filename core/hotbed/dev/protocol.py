@@ -77,6 +77,8 @@ class Report:
     root: str
     changed: list[str] = attrs.field(factory=list)
     reexecuted: list[str] = attrs.field(factory=list)
+    patched: list[str] = attrs.field(factory=list)  # changed in place, bodies only: nothing re-executed
+    patched_functions: int = 0
     generated: list[str] = attrs.field(factory=list)
     pruned: list[str] = attrs.field(factory=list)
     restart: list[ReportRestart] = attrs.field(factory=list)
@@ -153,6 +155,8 @@ def report_from_reload(
         root=result.root,
         changed=list(result.changed),
         reexecuted=list(result.reexecuted),
+        patched=list(result.patched),
+        patched_functions=result.patched_functions,
         generated=list(generated),
         pruned=list(result.pruned),
         restart=[ReportRestart(r.kind, r.path, r.message) for r in result.restart],

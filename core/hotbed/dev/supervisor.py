@@ -347,5 +347,8 @@ def _describe(report: Report) -> str:
         return f"{os.path.basename(first.path)}:{first.line}: {first.message}{more}"
     if report.restart:
         return "; ".join(r.message for r in report.restart)
+    if report.patched:
+        count, where = report.patched_functions, ", ".join(os.path.basename(p) for p in report.patched)
+        return f"patched {count} function{'s' * (count != 1)} in {where} in {report.duration_ms:.1f} ms"
     count = len(report.reexecuted)
-    return f"reloaded {count} module{'s' * (count != 1)} in {report.duration_ms:.1f} ms"
+    return f"re-executed {count} module{'s' * (count != 1)} in {report.duration_ms:.1f} ms"

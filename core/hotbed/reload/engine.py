@@ -18,6 +18,7 @@ from hotbed.exceptions import EngineStateError, RestartRequired
 from hotbed.reload.globs import GlobSet
 from hotbed.reload.graph import ModuleGraph, Node
 from hotbed.reload.hot import HotContext, set_context_source
+from hotbed.reload.patcher import Patch, plan_patch, uses_at_import
 from hotbed.reload.tracker import ImportTracker, file_hash
 from hotbed.reload.transaction import Transaction
 from hotbed.reload.types import Change, CommitHook, ReloadResult, RestartReason
@@ -59,6 +60,9 @@ class Engine:
         self.compiled: dict[str, tuple[bytes, CodeType]] = {}
         self.transaction: Transaction | None = None
         self.commit_hooks: list[CommitHook] = []
+        # Names some loaded module calls while importing (a superset: entries are never removed).
+        self._called_at_import: set[str] = set()
+        self._uses_counted: dict[int, CodeType] = {}
         # Changes of batches that rolled back, retried with every batch until one commits.
         self.pending: dict[str, Change] = {}
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
@@ -249,6 +253,7 @@ class Engine:
             removed: list[Node] = []
             reasons: list[RestartReason] = []
             hashes: dict[Node, bytes] = {}
+            contents: dict[Node, bytes] = {}
             seen: set[str] = set()
             for change in changes:
                 path = os.path.abspath(change.path)
@@ -271,6 +276,12 @@ class Engine:
                 if digest != node.source_hash:
                     changed.append(node)
                     hashes[node] = digest
+                    contents[node] = content
+            if changed and not removed and not reasons:
+                # Bodies only: patched in place, before any importer is even looked at.
+                patched = self._patch(changed, contents, hashes, started)
+                if patched is not None:
+                    return patched
             plan: dict[Node, None] = {}
             for node in changed:
                 order, why = self.graph.propagate(node)
@@ -292,6 +303,65 @@ class Engine:
             if not plan and not removed:
                 return ReloadResult(duration=time.perf_counter() - started, root=str(self.root))
             return self._run(list(plan), removed, changed_paths, started)
+
+    def _patch(
+        self, changed: list[Node], contents: dict[Node, bytes], hashes: dict[Node, bytes], started: float
+    ) -> ReloadResult | None:
+        """Apply a batch in place when every changed module changed only inside function bodies.
+
+        All the batch's modules or none: one that needs re-executing sends the whole batch there.
+        """
+        patches: list[tuple[Node, Patch]] = []
+        for node in changed:
+            known = self.compiled.get(node.path)
+            if known is None or not node.boundary or (node.context is not None and node.context.declined):
+                return None  # a restart or a re-execution decides, as for any other change
+            try:
+                new_code = compile(contents[node], node.path, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError):
+                return None  # the transaction reports it, located
+            patch = plan_patch(
+                node.path, known[1], new_code, sys.modules.get(node.name), partial(self._importers_call, node)
+            )
+            if patch is None:
+                return None
+            patches.append((node, patch))
+        applied: list[Patch] = []
+        try:
+            for _, patch in patches:
+                patch.apply()
+                applied.append(patch)
+        except Exception:
+            logger.exception("patching in place failed; re-executing instead")
+            for patch in reversed(applied):
+                patch.revert()
+            return None
+        for node, patch in patches:
+            node.source_hash = hashes[node]
+            node.version += 1
+            self.compiled[node.path] = (hashes[node], patch.new_code)
+        return ReloadResult(
+            changed=tuple(n.path for n in changed),
+            patched=tuple(n.path for n in changed),
+            patched_functions=sum(p.functions for _, p in patches),
+            committed=True,
+            duration=time.perf_counter() - started,
+            root=str(self.root),
+        )
+
+    def _importers_call(self, node: Node, names: frozenset[str]) -> bool:
+        """Whether a module importing `node` calls one of `names` at import (see `uses_at_import`).
+
+        Most edits touch names no module calls at import, so a union over every loaded module
+        answers first; only a name in it sends the check through the importers.
+        """
+        for code in (code for _, code in self.compiled.values() if id(code) not in self._uses_counted):
+            self._uses_counted[id(code)] = code
+            self._called_at_import.update(uses_at_import(code))
+        if not names & self._called_at_import:
+            return False
+        compiled = self.compiled
+        return any(names & uses_at_import(compiled[d.path][1]) for d in node.dependents if d.path in compiled)
 
     def invalidate_node(self, node: Node) -> None:
         """`hot.invalidate()`: inside a reload, widen it; outside, reload the importers now."""

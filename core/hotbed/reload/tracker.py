@@ -118,16 +118,15 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
         if magic == _MAGIC and fresh:
             code = marshal.loads(memoryview(data)[_HEADER.size :])
             if isinstance(code, CodeType):
-                if verify:
-                    engine.compiled[path] = (cached_digest, code)
+                # Kept at every load, first imports too: the patcher compares a change with it.
+                engine.compiled[path] = (cached_digest, code)
                 return code, cached_digest
     if source is None:
         with open(path, "rb") as file:
             source = file.read()
     digest = file_hash(source)
     code = compile(source, path, "exec", dont_inherit=True)
-    if verify:
-        engine.compiled[path] = (digest, code)
+    engine.compiled[path] = (digest, code)
     if not sys.dont_write_bytecode and time.time_ns() - st.st_mtime_ns > _RACY_NS:
         with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
             _write_cache(cache, _HEADER.pack(_MAGIC, st.st_mtime_ns, st.st_size, digest) + marshal.dumps(code))

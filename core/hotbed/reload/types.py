@@ -76,6 +76,8 @@ class ReloadResult:
 
     changed: tuple[str, ...] = ()
     reexecuted: tuple[str, ...] = ()
+    patched: tuple[str, ...] = ()  # modules changed in place (bodies only): nothing re-executed
+    patched_functions: int = 0
     pruned: tuple[str, ...] = ()
     restart: tuple[RestartReason, ...] = ()
     errors: tuple[ReloadError, ...] = ()

@@ -1,0 +1,209 @@
+"""Body-only changes are patched in place; anything else re-executes, as a cold start would have it."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from tests.helpers.engine_project import Project
+
+HANDLERS = """
+import functools
+
+
+def greet(name):
+    return "hello " + name
+
+
+@functools.lru_cache
+def cached(n):
+    return n * 2
+
+
+def logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return ("logged", fn(*args))
+    return wrapper
+
+
+@logged
+def decorated(x):
+    return x + 1
+
+
+class Service:
+    scale = 10
+
+    def run(self, x):
+        return x * self.scale
+
+    @classmethod
+    def make(cls):
+        return "made"
+
+    @staticmethod
+    def helper():
+        return "help"
+
+    @property
+    def label(self):
+        return "service"
+"""
+
+IMPORTER = """
+from handlers import greet
+
+def call():
+    return greet("ada")
+"""
+
+
+def _setup(project: Project) -> None:
+    project.write("handlers.py", HANDLERS)
+    project.write("importer.py", IMPORTER)
+    project.load("importer")
+
+
+def test_a_body_edit_patches_the_function_and_runs_nothing_again(project: Project) -> None:
+    _setup(project)
+    handlers, importer = sys.modules["handlers"], sys.modules["importer"]
+    greet = handlers.greet
+    result = project.change("handlers.py", HANDLERS.replace('"hello " + name', '"hi " + name'))
+    assert result.ok and result.committed
+    assert project.rel(result.patched) == ["handlers.py"] and result.patched_functions == 1
+    assert result.reexecuted == ()
+    assert sys.modules["handlers"] is handlers and handlers.greet is greet  # same objects
+    assert importer.call() == "hi ada"  # the `from handlers import greet` binding runs the new body
+
+
+def test_methods_classmethods_staticmethods_properties_and_wrapped_functions(project: Project) -> None:
+    _setup(project)
+    handlers = sys.modules["handlers"]
+    service_class = handlers.Service
+    source = (
+        HANDLERS.replace("return x * self.scale", "return x * self.scale + 1")
+        .replace('return "made"', 'return "made again"')
+        .replace('return "help"', 'return "helped"')
+        .replace('return "service"', 'return "the service"')
+        .replace("return x + 1", "return x + 2")
+    )
+    result = project.change("handlers.py", source)
+    assert result.patched and result.patched_functions == 5, result
+    assert handlers.Service is service_class
+    service = handlers.Service()
+    answers = (service.run(2), service.make(), service.helper(), service.label)
+    assert answers == (21, "made again", "helped", "the service")
+    assert handlers.decorated(1) == ("logged", 3)  # the function the decorator wrapped at import
+
+
+def test_a_decorator_the_module_applies_while_importing_re_executes(project: Project) -> None:
+    _setup(project)
+    result = project.change("handlers.py", HANDLERS.replace('("logged", fn(*args))', '("LOGGED", fn(*args))'))
+    assert not result.patched and result.reexecuted  # `@logged` ran the old wrapper factory at import
+    assert sys.modules["handlers"].decorated(1) == ("LOGGED", 2)
+
+
+def test_a_cache_of_a_patched_function_forgets_the_old_results(project: Project) -> None:
+    _setup(project)
+    handlers = sys.modules["handlers"]
+    assert handlers.cached(2) == 4
+    result = project.change("handlers.py", HANDLERS.replace("return n * 2", "return n * 3"))
+    assert result.patched
+    assert handlers.cached(2) == 6
+
+
+def test_docstrings_and_line_numbers_follow_the_new_source(project: Project) -> None:
+    _setup(project)
+    handlers = sys.modules["handlers"]
+    source = HANDLERS.replace("def greet(name):\n", 'def greet(name):\n    """Say hello."""\n\n')
+    result = project.change("handlers.py", source)
+    assert result.patched
+    assert handlers.greet.__doc__ == "Say hello."
+    assert handlers.greet.__code__.co_firstlineno == source.lstrip("\n").splitlines().index("def greet(name):") + 1
+
+
+def test_anything_but_bodies_re_executes(project: Project) -> None:
+    _setup(project)
+    edits = {
+        "a signature": HANDLERS.replace("def greet(name):", "def greet(name, punctuation=''):"),
+        "a new top-level name": HANDLERS + "\nVERSION = 2\n",
+        "a class attribute": HANDLERS.replace("scale = 10", "scale = 11"),
+        "a decorator": HANDLERS.replace("@functools.lru_cache\n", "@functools.cache\n"),
+        "an import": "import os\n" + HANDLERS,
+        "a new function": HANDLERS + "\n\ndef extra():\n    return 1\n",
+    }
+    for what, source in edits.items():
+        result = project.change("handlers.py", source)
+        assert result.ok, (what, result)
+        assert not result.patched, what
+        assert "handlers.py" in project.rel(result.reexecuted), what
+        project.change("handlers.py", HANDLERS)  # back, for the next edit
+
+
+def test_a_function_the_module_calls_while_importing_re_executes(project: Project) -> None:
+    project.write("settings.py", "def read():\n    return 'one'\n\nVALUE = read()\n")
+    settings = project.load("settings")
+    result = project.change("settings.py", "def read():\n    return 'two'\n\nVALUE = read()\n")
+    assert not result.patched and result.reexecuted
+    assert sys.modules["settings"].VALUE == "two"  # what a cold start gives
+    assert settings.VALUE == "one"  # the old version, replaced
+
+
+def test_a_function_an_importer_calls_while_importing_re_executes_both(project: Project) -> None:
+    project.write("config.py", "def load():\n    return {'mode': 'a'}\n")
+    project.write("app.py", "from config import load\n\nCONFIG = load()\n")
+    project.load("app")
+    result = project.change("config.py", "def load():\n    return {'mode': 'b'}\n")
+    assert not result.patched
+    assert project.rel(result.reexecuted) == ["config.py", "app.py"]
+    assert sys.modules["app"].CONFIG == {"mode": "b"}
+
+
+def test_a_closure_whose_cells_change_re_executes(project: Project) -> None:
+    before = "def outer():\n    a = 1\n    def inner():\n        return a\n    return inner\n\nINNER = outer\n"
+    after = before.replace("    a = 1\n", "    a = 1\n    b = 2\n").replace("return a\n", "return a + b\n")
+    project.write("closures.py", before)
+    closures = project.load("closures")
+    made = closures.outer()
+    result = project.change("closures.py", after)
+    assert result.ok
+    assert sys.modules["closures"].outer()() == 3
+    assert made() == 1  # a closure made before keeps its own cells
+
+
+def test_a_syntax_error_changes_nothing(project: Project) -> None:
+    _setup(project)
+    handlers = sys.modules["handlers"]
+    code = handlers.greet.__code__
+    result = project.change("handlers.py", HANDLERS.replace('"hello " + name', '"hello " + (name'))
+    assert not result.committed and result.errors and result.errors[0].kind == "syntax"
+    assert handlers.greet.__code__ is code
+    assert project.change("handlers.py", HANDLERS.replace('"hello " + name', '"hey " + name')).patched
+    assert sys.modules["importer"].call() == "hey ada"
+
+
+def test_a_route_on_a_shared_app_answers_with_the_new_body(project: Project) -> None:
+    project.write("shared.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
+    routes = "from shared import app\n\n\n@app.get('/hello')\ndef hello():\n    return {'message': 'hello'}\n"
+    project.write("routes.py", routes)
+    project.write("main.py", "import routes\nfrom shared import app\n")
+    project.load("main")
+    app: FastAPI = sys.modules["shared"].app
+    assert _get(app, "/hello") == {"message": "hello"}
+    result = project.change("routes.py", routes.replace("'message': 'hello'", "'message': 'patched'"))
+    assert project.rel(result.patched) == ["routes.py"]
+    assert _get(app, "/hello") == {"message": "patched"}
+    assert len([r for r in app.routes if getattr(r, "path", "") == "/hello"]) == 1
+
+
+def _get(app: FastAPI, path: str) -> Any:
+    async def get() -> Any:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            return (await client.get(path)).json()
+
+    return asyncio.run(get())
