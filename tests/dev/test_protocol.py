@@ -27,7 +27,8 @@ def test_report_is_camel_case_on_the_wire() -> None:
         "sourceLine": "x = (",
     }
     assert set(wire["report"]) == {
-        "ok", "root", "changed", "reexecuted", "generated", "pruned", "restart", "errors", "apis", "durationMs", "pid"
+        "ok", "root", "changed", "reexecuted", "patched", "patchedFunctions", "generated", "pruned", "restart",
+        "errors", "apis", "durationMs", "pid",
     }  # fmt: skip
 
 

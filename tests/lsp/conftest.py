@@ -227,9 +227,13 @@ class Editor:
         return await self.until(lambda: next((s for s in self.statuses[since:] if predicate(s)), None), what)
 
     async def applied(self, path: Path, since: int, field: str = "reexecuted") -> Status:
-        """The first `ok` status from index `since` on whose report lists `path` under `field`."""
+        """The first `ok` status from index `since` on whose report lists `path` under `field`
+        (`reexecuted` takes a module patched in place too: either way the new code runs)."""
+        fields = (field, "patched") if field == "reexecuted" else (field,)
         return await self.status(
-            lambda s: s.state == "ok" and s.report is not None and str(path) in getattr(s.report, field),
+            lambda s: s.state == "ok"
+            and s.report is not None
+            and any(str(path) in getattr(s.report, f) for f in fields),
             f"ok with {path.name} in {field}",
             since,
         )

@@ -73,7 +73,8 @@ def test_neovim_shows_reload_errors_and_the_fix_is_served(
     assert fixed["diagnostics"] == []
     assert fixed["status"]["state"] == "ok"
     assert fixed["statusline"] == "hotbed ✓ ok"
-    assert str(app.module) in fixed["status"]["report"]["reexecuted"]
+    applied = fixed["status"]["report"]
+    assert str(app.module) in applied["reexecuted"] + applied["patched"]
     assert "dear" in dev.served()
     assert results["env_filetype"] == "sh"
     dev.output.wait_for(r"worker (\d+) serving", count=2)  # `.env` saved: a new worker, brought in by the editor
