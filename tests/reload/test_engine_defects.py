@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from hotbed.reload import hmr
+from hotbed.reload.types import Change
 from tests.helpers.engine_project import MakeProject
 
 
@@ -105,3 +107,21 @@ def test_star_import_records_the_submodules_named_in_all(make_project: MakeProje
     assert result.ok, result.errors
     assert "main.py" in project.rel(result.reexecuted)
     assert sys.modules["main"].RESULT == 2
+
+
+def test_a_module_no_longer_imported_is_pruned_not_reexecuted(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "base.py": "X = 1\n",
+            "helper.py": "from base import X\n",
+            "main.py": "import base\nimport helper\n",
+        }
+    )
+    project.load("main")
+    project.write("base.py", "Y = 2\n")  # helper.py would fail now: nothing imports it any more
+    project.write("main.py", "import base\n")
+    result = hmr.reload([Change(project.path("base.py")), Change(project.path("main.py"))])
+    assert result.ok and result.committed, result.errors
+    assert project.rel(result.pruned) == ["helper.py"]
+    assert "helper" not in sys.modules
+    assert sys.modules["base"].Y == 2

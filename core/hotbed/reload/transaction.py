@@ -160,7 +160,7 @@ class Transaction:
                 while i < len(self.order):
                     node = self.order[i]
                     i += 1
-                    if node.name not in sys.modules:
+                    if node.name not in sys.modules and not self._no_longer_imported(node):
                         import_untracked(node.name)
             self.restart.extend(self._integration_restarts())
             if self.restart:
@@ -178,6 +178,17 @@ class Transaction:
             self._rollback(modules_before)
             return Outcome(errors=(_located_error(exc, self.engine),))
         return self._commit(appliers)
+
+    def _no_longer_imported(self, node: Node) -> bool:
+        """Its importers' new versions ran without importing it: pruned at the commit, never run again.
+
+        Its importers come first in the plan's order (they started its first import), so by
+        now each has re-executed; what it would do (even fail) no longer concerns the app.
+        """
+        return node.version > 0 and not node.external and not node.dependents and node in self._saved_deps()
+
+    def _saved_deps(self) -> set[Node]:
+        return {dep for saved in self.saved.values() for dep in saved.static_deps}
 
     def _replaced(self) -> list[Replaced]:
         nodes = {n.name: n for n in (*self.executed, *self.removed)}
