@@ -49,6 +49,7 @@ def _build_parser() -> argparse.ArgumentParser:
     new.add_argument("name", help="the folder to create")
 
     commands.add_parser("lsp", help="run the language server over stdio (editors start it)")
+    commands.add_parser("schema", help="print the JSON Schema of entity files (for editors)")
 
     return parser
 
@@ -91,6 +92,11 @@ def cli(*argv: str) -> int:
             report = create_project(args.name)
             print(f"Created {args.name}/ ({len(report.generated) + len(report.scaffolded)} files generated).")
             print(f"Next: cd {args.name} && hotbed dev")
+            return 0
+        if args.command == "schema":
+            from hotbed.app.entity_schema import render_entity_schema
+
+            sys.stdout.write(render_entity_schema())
             return 0
         if args.command == "lsp":
             from hotbed_lsp.server import start_server
