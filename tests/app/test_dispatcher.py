@@ -5,15 +5,18 @@ from __future__ import annotations
 import httpx
 import pytest
 
+import hotbed
 from hotbed.app.dispatcher import Dispatcher
 from hotbed.app.registry import ApiRegistry
 from hotbed.config import load_config
+from hotbed.exceptions import EngineStateError
 from tests.helpers.engine_project import MakeProject
 
 SHOP_API = """
 import asyncio
 import enum
 import pydantic
+import hotbed
 from hotbed import api
 from hotbed.exceptions import BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError
 
@@ -69,6 +72,15 @@ class ProductApi:
     @api(http_method="GET")
     def search(self, params: ListForm) -> dict[str, object]:
         return params.model_dump()
+
+    @api(http_method="GET")
+    def whoami(self) -> dict[str, object]:
+        current = hotbed.context()
+        return {"agent": current.headers.get("x-agent"), "path": current.request.url.path}
+
+    @api(http_method="GET")
+    async def whoami_async(self) -> str | None:
+        return hotbed.context().headers.get("x-agent")
 
     @api(http_method="GET")
     def broken(self) -> None:
@@ -182,7 +194,20 @@ async def test_the_api_prefix_comes_from_the_project_configuration(make_project:
         document = (await client.get("/v1/openapi.json")).json()
         assert sorted(document["paths"]) == [
             f"/v1/product/{name}"
-            for name in ("broken", "crash", "get", "huge", "list", "order", "remove", "reserve", "search", "ship")
+            for name in (
+                "broken",
+                "crash",
+                "get",
+                "huge",
+                "list",
+                "order",
+                "remove",
+                "reserve",
+                "search",
+                "ship",
+                "whoami",
+                "whoami_async",
+            )
         ]
         assert (await client.get("/v1/product/list", params={"keyword": "tea"})).json() == ["tea:1:10"]
         assert (await client.get("/api/product/list")).status_code == 404
@@ -213,3 +238,11 @@ async def test_bad_bytes_and_huge_numbers_are_client_errors(client: httpx.AsyncC
     assert response.status_code == 400 and "UTF-8" in response.json()["error"]
     response = await client.get("/api/product/huge")
     assert response.status_code == 400 and "out of range" in response.json()["error"]
+
+
+async def test_an_api_reads_the_request_through_the_context(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/whoami", headers={"x-agent": "tests"})
+    assert response.json() == {"agent": "tests", "path": "/api/product/whoami"}
+    assert (await client.get("/api/product/whoami_async", headers={"x-agent": "async"})).json() == "async"
+    with pytest.raises(EngineStateError, match="only available while an API call"):
+        hotbed.context()

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from hotbed.app import context as request_context
 from hotbed.app.openapi import openapi_document
 from hotbed.app.registry import ApiRegistry, Route
 from hotbed.exceptions import ApiError, BadRequestError
@@ -131,6 +132,7 @@ class Dispatcher:
             return _error(422, "invalid parameters", details=json.loads(exc.json(include_url=False)))
         except ApiError as exc:
             return _error(exc.status_code, str(exc))
+        token = request_context.enter(request)
         try:
             if inspect.iscoroutinefunction(route.endpoint):
                 result = await route.endpoint(**arguments)
@@ -154,6 +156,8 @@ class Dispatcher:
         except Exception as exc:
             logger.exception("%s failed", route)
             return _error(500, f"{type(exc).__name__}: {exc}")
+        finally:
+            request_context.leave(token)
 
     async def _arguments(self, route: Route, request: Request) -> dict[str, Any]:
         raw: dict[str, Any] = {}
