@@ -44,6 +44,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="regenerate everything derived from the entity files")
     sync.add_argument("--project", default=".", help="project folder (default: current folder)")
     sync.add_argument("--force", action="store_true", help="regenerate even when checksums say nothing changed")
+    sync.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when generated files or the database are behind"
+    )
 
     new = commands.add_parser("new", help="create an entity project ready for `hotbed dev`")
     new.add_argument("name", help="the folder to create")
@@ -82,6 +85,19 @@ def cli(*argv: str) -> int:
                 watch=args.watch,
                 project_loader=start_entity_project,
             )
+        if args.command == "sync" and args.check:
+            from hotbed.app.sync_check import check_sync
+            from hotbed.config import load_config
+
+            result = check_sync(load_config(args.project))
+            for problem in result.problems:
+                print(problem)
+            print(
+                "hotbed sync --check: up to date"
+                if result.ok
+                else f"hotbed sync --check: {len(result.problems)} behind"
+            )
+            return 0 if result.ok else 1
         if args.command == "sync":
             from hotbed.app.syncer import run_sync
 
