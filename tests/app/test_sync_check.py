@@ -12,9 +12,10 @@ import pytest
 from hotbed.app import database
 from hotbed.app.entity import parse_entity
 from hotbed.app.new_project import create_project
-from hotbed.app.schema import apply_additive
+from hotbed.app.schema import apply_additive, plan_schema
 from hotbed.app.sync_check import check_sync
 from hotbed.config import load_config
+from tests.app._databases import DATABASES, connected, edit_entity, fixture_schema, load_entities, prop
 from tests.app.test_project import isolated_imports
 
 __all__ = ["isolated_imports"]
@@ -56,3 +57,18 @@ def test_check_lists_what_is_behind_with_the_sql(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1 and "behind" in result.stdout
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_a_changed_db_default_is_withheld_with_the_sql(kind: str, tmp_path: Path) -> None:
+    with connected(kind, tmp_path) as engine:
+        entities = fixture_schema(engine, tmp_path)
+        assert not plan_schema(engine, entities).withheld  # the defaults as created compare equal
+        edit_entity(tmp_path, "User", lambda doc: prop(doc, "role").update(dbDefault="admin"))
+        (change,) = plan_schema(engine, load_entities(tmp_path)).withheld
+    assert change.kind == "default_changed" and change.column == "role"
+    assert "the entity now says 'admin'" in change.message
+    if kind == "postgresql":
+        assert "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin'" in change.message
+    else:
+        assert "SQLite cannot change a default in place" in change.message
