@@ -33,7 +33,8 @@ async function main() {
   out.userPage = (await users.list(1, 1)).map((u) => u.name);
   out.userPage2 = (await users.list(2, 1)).map((u) => u.name);
   out.welcome = await users.welcome();
-  const pen = await products.create({ sku: "0f8e7c1a-3b5d-4e6f-8a9b-0c1d2e3f4a5b", name: "Pen", price: "2.50", stock: 5 });
+  const sku = "0f8e7c1a-3b5d-4e6f-8a9b-0c1d2e3f4a5b";
+  const pen = await products.create({ sku, name: "Pen", price: "2.50", stock: 5 });
   out.product = (await products.get(pen.id)).price;
   out.products = (await products.list(1, 10)).length;
   const hello = await posts.create({ author_id: ann.id, title: "Hello", body: "First" });
