@@ -5,13 +5,16 @@ inspector) and sorts every difference into one of two kinds:
 
 - additive: a new table, a new nullable column, a new column with a `dbDefault`, a NOT
   NULL column on an empty table, a new index. `apply_additive` runs these at once;
-- withheld: a prop removed (the column and its data stay), a type or nullability
-  changed, a NOT NULL column without default on a table that has rows. These are
-  reported with what a person can do about them, and never applied.
+- withheld: a prop removed (the column and its data stay), a type, nullability or
+  `dbDefault` changed, a NOT NULL column without default on a table that has rows.
+  These are reported with what a person can do about them (the SQL where there is
+  one), and never applied.
 
 Tables nobody declares any more are left alone. After `apply_additive`, models read and
 write through the tables it bound for that database (`bound_table`): the entity's
 columns that really exist, so a withheld column never breaks a query.
+The planner and the reports share private DDL helpers, which is why this module runs a
+little past 400 lines.
 """
 
 from __future__ import annotations
