@@ -55,10 +55,12 @@ def test_package_face() -> None:
         "HotContext",
         "HotbedError",
         "NotFoundError",
+        "RequestContext",
         "RestartRequired",
         "UnauthorizedError",
         "__version__",
         "api",
+        "context",
         "hmr",
         "hot",
     ]

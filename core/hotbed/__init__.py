@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hotbed.app.api import api
+    from hotbed.app.context import RequestContext, context
     from hotbed.app.models import BaseModel
     from hotbed.exceptions import (
         ApiError,
@@ -48,10 +49,12 @@ __all__ = [
     "HotContext",
     "HotbedError",
     "NotFoundError",
+    "RequestContext",
     "RestartRequired",
     "UnauthorizedError",
     "__version__",
     "api",
+    "context",
     "hmr",
     "hot",
 ]
@@ -69,9 +72,11 @@ _HOMES = {
     "HotContext": "hotbed.reload.hot",
     "HotbedError": "hotbed.exceptions",
     "NotFoundError": "hotbed.exceptions",
+    "RequestContext": "hotbed.app.context",
     "RestartRequired": "hotbed.exceptions",
     "UnauthorizedError": "hotbed.exceptions",
     "api": "hotbed.app.api",
+    "context": "hotbed.app.context",
     "hmr": "hotbed.reload",
     "hot": "hotbed.reload.hot",
 }

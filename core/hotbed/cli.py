@@ -52,11 +52,15 @@ def _build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="regenerate everything derived from the entity files")
     sync.add_argument("--project", default=".", help="project folder (default: current folder)")
     sync.add_argument("--force", action="store_true", help="regenerate even when checksums say nothing changed")
+    sync.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when generated files or the database are behind"
+    )
 
     new = commands.add_parser("new", help="create an entity project ready for `hotbed dev`")
     new.add_argument("name", help="the folder to create")
 
     commands.add_parser("lsp", help="run the language server over stdio (editors start it)")
+    commands.add_parser("schema", help="print the JSON Schema of entity files (for editors)")
 
     for name, help_text in (
         ("status", "is a dev server running for this folder: its pid, URL and last reload"),
@@ -118,6 +122,19 @@ def cli(*argv: str) -> int:
                 watch=args.watch,
                 project_loader=start_entity_project,
             )
+        if args.command == "sync" and args.check:
+            from hotbed.app.sync_check import check_sync
+            from hotbed.config import load_config
+
+            result = check_sync(load_config(args.project))
+            for problem in result.problems:
+                print(problem)
+            print(
+                "hotbed sync --check: up to date"
+                if result.ok
+                else f"hotbed sync --check: {len(result.problems)} behind"
+            )
+            return 0 if result.ok else 1
         if args.command == "sync":
             from hotbed.app.syncer import run_sync
 
@@ -136,6 +153,11 @@ def cli(*argv: str) -> int:
                 return commands.run_routes()
             run = commands.run_status if args.command == "status" else commands.run_dump
             return run(as_json=args.json)
+        if args.command == "schema":
+            from hotbed.app.entity_schema import render_entity_schema
+
+            sys.stdout.write(render_entity_schema())
+            return 0
         if args.command == "lsp":
             from hotbed_lsp.server import start_server
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import httpx
 import pytest
 
+import hotbed
 from hotbed.app.dispatcher import Dispatcher
 from hotbed.app.registry import ApiRegistry
 from hotbed.config import load_config
+from hotbed.exceptions import EngineStateError
 from tests.helpers.engine_project import MakeProject
 
 SHOP_API = """
 import asyncio
 import enum
 import pydantic
+import hotbed
 from hotbed import api
 from hotbed.exceptions import BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError
 
@@ -23,6 +26,11 @@ class Color(enum.Enum):
 class OrderForm(pydantic.BaseModel):
     product_id: int
     quantity: int = 1
+
+class ListForm(pydantic.BaseModel):
+    page: int = 1
+    keyword: str | None = None
+    tags: list[str] = []
 
 class Row:
     def __init__(self, id: int) -> None:
@@ -60,6 +68,27 @@ class ProductApi:
     @api(http_method="POST")
     def reserve(self, id: int) -> None:
         raise ConflictError("already reserved")
+
+    @api(http_method="GET")
+    def search(self, params: ListForm) -> dict[str, object]:
+        return params.model_dump()
+
+    @api(http_method="GET")
+    def whoami(self) -> dict[str, object]:
+        current = hotbed.context()
+        return {"agent": current.headers.get("x-agent"), "path": current.request.url.path}
+
+    @api(http_method="GET")
+    async def whoami_async(self) -> str | None:
+        return hotbed.context().headers.get("x-agent")
+
+    @api(http_method="GET")
+    def broken(self) -> None:
+        OrderForm.model_validate({"product_id": "not a number"})
+
+    @api(http_method="GET")
+    def huge(self) -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
     @api(http_method="GET")
     def crash(self) -> None:
@@ -164,8 +193,56 @@ async def test_the_api_prefix_comes_from_the_project_configuration(make_project:
     ) as client:
         document = (await client.get("/v1/openapi.json")).json()
         assert sorted(document["paths"]) == [
-            f"/v1/product/{name}" for name in ("crash", "get", "list", "order", "remove", "reserve", "ship")
+            f"/v1/product/{name}"
+            for name in (
+                "broken",
+                "crash",
+                "get",
+                "huge",
+                "list",
+                "order",
+                "remove",
+                "reserve",
+                "search",
+                "ship",
+                "whoami",
+                "whoami_async",
+            )
         ]
         assert (await client.get("/v1/product/list", params={"keyword": "tea"})).json() == ["tea:1:10"]
         assert (await client.get("/api/product/list")).status_code == 404
         assert (await client.get("/api/openapi.json")).status_code == 404
+
+
+async def test_a_model_parameter_reads_flat_query_parameters(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/api/product/search", params=[("page", "2"), ("keyword", "tea"), ("tags", "a"), ("tags", "b")]
+    )
+    assert response.json() == {"page": 2, "keyword": "tea", "tags": ["a", "b"]}
+    assert (await client.get("/api/product/search")).json() == {"page": 1, "keyword": None, "tags": []}
+    assert (await client.get("/api/product/search", params={"tags": "a"})).json()["tags"] == ["a"]
+    response = await client.get("/api/product/search", params={"params": '{"page": 3}'})
+    assert response.json()["page"] == 3
+    response = await client.get("/api/product/search", params={"page": "x"})
+    assert response.status_code == 422 and response.json()["details"][0]["loc"] == ["params", "page"]
+
+
+async def test_a_validation_error_inside_the_method_is_a_server_error(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/broken")
+    assert response.status_code == 500
+    assert response.json()["error"] == "ValidationError in OrderForm: product_id"
+
+
+async def test_bad_bytes_and_huge_numbers_are_client_errors(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/product/order", content=b'{"product_id": "\xff\xfe"}')
+    assert response.status_code == 400 and "UTF-8" in response.json()["error"]
+    response = await client.get("/api/product/huge")
+    assert response.status_code == 400 and "out of range" in response.json()["error"]
+
+
+async def test_an_api_reads_the_request_through_the_context(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/whoami", headers={"x-agent": "tests"})
+    assert response.json() == {"agent": "tests", "path": "/api/product/whoami"}
+    assert (await client.get("/api/product/whoami_async", headers={"x-agent": "async"})).json() == "async"
+    with pytest.raises(EngineStateError, match="only available while an API call"):
+        hotbed.context()

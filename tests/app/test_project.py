@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -67,16 +69,43 @@ def test_the_committed_example_is_what_hotbed_generates(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("isolated_imports")
-def test_new_project_serves_a_model_with_two_apis(tmp_path: Path) -> None:
+def test_new_project_serves_get_list_create_update_delete(tmp_path: Path) -> None:
     report = create_project(tmp_path / "notes")
     assert report.ok
     assert sorted(report.scaffolded) == ["src/application/note/note_api.py", "src/application/note/note_model.py"]
+    assert 'dependencies = ["hotbed>=' in (tmp_path / "notes/pyproject.toml").read_text()
 
     project = EntityProject.start(tmp_path / "notes", hot=False)
 
-    assert sorted(str(route) for route in project.registry) == ["GET /api/note/get", "GET /api/note/list"]
+    assert sorted(str(route) for route in project.registry) == [
+        "GET /api/note/get",
+        "GET /api/note/list",
+        "POST /api/note/create",
+        "POST /api/note/delete",
+        "POST /api/note/update",
+    ]
     service = (tmp_path / "notes/web/src/services/NoteService.ts").read_text()
-    assert "export function list(page?: number, num?: number): Promise<Note[]>" in service
+    assert "export function list(params: NoteListParams): Promise<Note[]>" in service, service
+
+    async def calls() -> None:
+        transport = httpx.ASGITransport(app=project.asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            for title in ("milk", "bread", "jam"):
+                created = (await client.post("/api/note/create", json={"title": title})).json()
+                assert created["title"] == title and created["done"] is False
+            listed = await client.get("/api/note/list", params={"search": "title", "keyword": "a", "num": 1})
+            assert [row["title"] for row in listed.json()] == ["jam"]  # newest first, one a page
+            page2 = await client.get("/api/note/list", params={"search": "title", "keyword": "a", "num": 1, "page": 2})
+            assert [row["title"] for row in page2.json()] == ["bread"]
+            by_id = await client.get("/api/note/list", params={"search": "id", "keyword": "1"})
+            assert [row["title"] for row in by_id.json()] == ["milk"]
+            updated = await client.post("/api/note/update", json={"id": 1, "form": {"title": "milk", "done": True}})
+            assert updated.json()["done"] is True and updated.json()["title"] == "milk"
+            assert (await client.post("/api/note/delete", json={"id": 1})).json() is True
+            assert (await client.post("/api/note/delete", json={"id": 1})).status_code == 404
+            assert (await client.get("/api/note/get", params={"id": 1})).status_code == 404
+
+    asyncio.run(calls())
 
 
 def test_new_refuses_a_folder_in_use(tmp_path: Path) -> None:

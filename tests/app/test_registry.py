@@ -8,6 +8,7 @@ import pytest
 
 from hotbed.app.api import api, resource_name
 from hotbed.app.registry import ApiRegistry
+from hotbed.exceptions import ConfigError
 from tests.helpers.engine_project import MakeProject
 
 USER_API = """
@@ -113,3 +114,31 @@ def test_decorator_rejects_bad_arguments() -> None:
         api(http_method="FETCH")  # type: ignore[arg-type]
     with pytest.raises(AssertionError, match="starts with '/'"):
         api(path="users")
+
+
+USER_MODEL = """
+from hotbed import api
+
+class UserModel:
+    @api(http_method="GET")
+    def list(self, page: int = 1) -> list[int]:
+        return [page]
+"""
+
+
+def test_two_classes_declaring_one_route_is_an_error(make_project: MakeProject) -> None:
+    project = make_project({"user_api.py": USER_API, "user_model.py": "x = 1\n", "both.py": USER_API + USER_MODEL})
+    registry = ApiRegistry()
+    project.engine.commit_hooks.append(registry.prepare)
+    registry.update([project.load("user_api"), project.load("user_model")])
+    old_route = registry.lookup("GET", "/api/user/list")
+
+    result = project.change("user_model.py", USER_MODEL)
+
+    assert not result.committed
+    (error,) = result.errors
+    assert "GET /api/user/list is declared twice" in error.message
+    assert "user_api.UserApi.list" in error.message and "user_model.UserModel.list" in error.message
+    assert registry.lookup("GET", "/api/user/list") is old_route
+    with pytest.raises(ConfigError, match="route conflict"):
+        ApiRegistry().update([project.load("both")])  # two classes of one module, too

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from hotbed import __version__
 from hotbed.app.syncer import Syncer
 from hotbed.config import load_config
 from hotbed.dev.report import SyncReport
@@ -35,6 +36,14 @@ _ENTITY = {
     "subsets": {"A": ["id", "title", "done", "created_at"]},
 }
 
+_PYPROJECT = """\
+[project]
+name = "{name}"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["hotbed>={version}"]
+"""
+
 _README = """\
 # {name}
 
@@ -44,7 +53,8 @@ A hotbed entity project. Run it with hot reload:
 hotbed dev
 ```
 
-then try `GET /api/note/list` and `GET /api/openapi.json`. Entities live in
+then try `GET /api/note/list?page=1&num=10`, `POST /api/note/create` and
+`GET /api/openapi.json`. Entities live in
 `src/application/*/*.entity.json`; hotbed generates `*_types.py` and the TypeScript
 client in `web/src/services/` from them, and created `*_model.py` and `*_api.py` once,
 for you to edit.
@@ -63,5 +73,6 @@ def create_project(folder: str | Path) -> SyncReport:
     (root / "hotbed.toml").write_text(_CONFIG)
     (root / ".gitignore").write_text(".hotbed/\n__pycache__/\n")
     (root / "README.md").write_text(_README.format(name=root.name))
+    (root / "pyproject.toml").write_text(_PYPROJECT.format(name=root.name.lower(), version=__version__))
     entity.write_text(json.dumps(_ENTITY, indent=2) + "\n")
     return Syncer(load_config(root)).sync()

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, create_model
 
 from hotbed.app.api import ApiSpec, api_spec, resource_name
+from hotbed.exceptions import ConfigError
 
 __all__ = ["ApiRegistry", "Route", "RouteChanges"]
 
@@ -126,7 +127,26 @@ class ApiRegistry:
         """
         fresh = {module.__name__: self.routes_of(module) for module in modules}
         gone = tuple(removed)
+        self._check_conflicts(fresh, gone)
         return lambda: self._swap(fresh, gone)
+
+    def _check_conflicts(self, fresh: dict[str, list[Route]], removed: tuple[str, ...]) -> None:
+        """Two classes declaring one route: an error now, rather than the last one silently winning."""
+        owners: dict[tuple[str, str], Route] = {}
+        for name, routes in self._by_module.items():
+            if name not in fresh and name not in removed:
+                owners.update((route.key, route) for route in routes)
+        problems = []
+        for routes in fresh.values():
+            for route in routes:
+                other = owners.setdefault(route.key, route)
+                if other is not route:
+                    problems.append(
+                        f"{route.http_method} {route.path} is declared twice: "
+                        f"{other.module}.{other.owner}.{other.name} and {route.module}.{route.owner}.{route.name}"
+                    )
+        if problems:
+            raise ConfigError("route conflict: " + "; ".join(problems))
 
     def update(self, modules: Iterable[ModuleType] = (), removed: Iterable[str] = ()) -> RouteChanges:
         """Replace the routes of `modules` and drop those of `removed`, as one swap."""

@@ -17,6 +17,7 @@ def render_model_scaffold(entity: Entity, project: ProjectEntities) -> bytes:
     eid = entity.id
     types = module_name(outputs_for(entity, project.config).types_py, project.config)
     id_type = "str" if entity.id_prop.type in ("string", "uuid") else "int"
+    id_cast = "params.keyword" if id_type == "str" else "int(params.keyword) if params.keyword.isdigit() else -1"
     return f'''"""The {eid} model: business logic over the {eid} rows, and its APIs.
 
 hotbed created this file once; it is yours to edit and is never overwritten.
@@ -24,7 +25,7 @@ hotbed created this file once; it is yours to edit and is never overwritten.
 
 from hotbed import BaseModel, api
 
-from {types} import {eid}
+from {types} import {eid}, {eid}ListParams
 
 __all__ = ["{eid}Model"]
 
@@ -40,26 +41,57 @@ class {eid}Model(BaseModel):
 
     @api(http_method="GET")
     @classmethod
-    def list(cls, page: int = 1, num: int = 20) -> list[{eid}]:
-        """A page of {eid} rows, newest first."""
-        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
+    def list(cls, params: {eid}ListParams) -> list[{eid}]:
+        """A page of {eid} rows: `keyword` looked for in the `search` field, ordered by `order`."""
+        where: dict[str, object] | None = None
+        if params.keyword and params.search == "id":
+            where = {{"id": {id_cast}}}
+        elif params.keyword:
+            where = {{str(params.search): {{"$like": f"%{{params.keyword}}%"}}}}
+        offset = (params.page - 1) * params.num
+        rows = cls.find_many(where, order_by=str(params.order), limit=params.num, offset=offset)
         return [{eid}.model_validate(row, from_attributes=True) for row in rows]
 '''.encode()
 
 
 def render_api_scaffold(entity: Entity, project: ProjectEntities) -> bytes:
     eid = entity.id
-    model = module_name(outputs_for(entity, project.config).model_py, project.config)
-    return f'''"""The {eid} API: the endpoints under {project.config.api_prefix.rstrip("/")}/{entity.name}/.
+    config = project.config
+    model = module_name(outputs_for(entity, config).model_py, config)
+    types = module_name(outputs_for(entity, config).types_py, config)
+    id_type = "str" if entity.id_prop.type in ("string", "uuid") else "int"
+    return f'''"""The {eid} API: the endpoints under {config.api_prefix.rstrip("/")}/{entity.name}/ that change rows.
 
 hotbed created this file once; it is yours to edit and is never overwritten.
 """
 
+from hotbed import NotFoundError, api
+
 from {model} import {eid}Model
+from {types} import {eid}, {eid}SaveParams
 
 __all__ = ["{eid}Api"]
 
 
 class {eid}Api:
     model = {eid}Model
+
+    @api(http_method="POST")
+    def create(self, form: {eid}SaveParams) -> {eid}:
+        """Insert a {eid}; the database fills in its defaults."""
+        row = {eid}Model.save(form.model_dump(exclude_unset=True, exclude={{"id"}}))
+        return {eid}.model_validate(row, from_attributes=True)
+
+    @api(http_method="POST")
+    def update(self, id: {id_type}, form: {eid}SaveParams) -> {eid}:
+        """Change the fields given on the {eid} `id`."""
+        row = {eid}Model.find_by_id(id).update(form.model_dump(exclude_unset=True, exclude={{"id"}}))
+        return {eid}.model_validate(row, from_attributes=True)
+
+    @api(http_method="POST")
+    def delete(self, id: {id_type}) -> bool:
+        """Delete the {eid} `id`."""
+        if not {eid}Model.delete(id):
+            raise NotFoundError(f"no {eid} {{id}}")
+        return True
 '''.encode()

@@ -28,10 +28,15 @@ export async function request<T>(method: HttpMethod, path: string, params: Recor
   let body: string | null = null;
   if (method === "GET" || method === "DELETE") {
     const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(params)) {
-      if (value === undefined || value === null) continue;
-      query.append(key, typeof value === "object" ? JSON.stringify(value) : String(value));
-    }
+    // a model parameter travels as its own fields (?page=2&num=10), as the server reads it
+    const add = (key: string, value: unknown): void => {
+      if (value === undefined || value === null) return;
+      if (Array.isArray(value)) value.forEach((item) => add(key, item));
+      else if (typeof value === "object") {
+        for (const [inner, item] of Object.entries(value as Record<string, unknown>)) add(inner, item);
+      } else query.append(key, String(value));
+    };
+    for (const [key, value] of Object.entries(params)) add(key, value);
     const text = query.toString();
     if (text) url += `?${text}`;
   } else {
