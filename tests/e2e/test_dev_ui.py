@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Page, sync_playwright
 
 from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS
 
 from .conftest import TIMEOUT, DevServer, wait_until
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
 
 BLOG = Path(__file__).parents[2] / "examples" / "blog"
@@ -42,8 +42,8 @@ def blog(tmp_path: Path, server_env: dict[str, str]) -> Iterator[tuple[DevServer
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
+def page(tmp_path: Path) -> Iterator[Page]:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser.new_page(viewport={"width": 1300, "height": 900})
@@ -51,32 +51,32 @@ def page(tmp_path: Path) -> Iterator[object]:
             browser.close()
 
 
-def shoot(page: object, tmp_path: Path, name: str) -> None:
+def shoot(page: Page, tmp_path: Path, name: str) -> None:
     path = tmp_path / f"dev-ui-{name}.png"
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(path))
     print(f"screenshot: {path}")
 
 
-def test_scenario_1_in_the_ui(blog: tuple[DevServer, str], page: object, tmp_path: Path) -> None:
+def test_scenario_1_in_the_ui(blog: tuple[DevServer, str], page: Page, tmp_path: Path) -> None:
     server, ui = blog
-    p: object = page
+    p = page
     entity = server.root / USER_ENTITY
     user = server.client.post(
         "/api/user/create", json={"email": "ada@example.com", "name": "ada", "role": "normal"}
     ).json()
     assert "nickname" not in server.get("/api/user/get", params={"id": user["id"]})
 
-    p.goto(ui + "entities", timeout=MS)  # type: ignore[attr-defined]
+    p.goto(ui + "entities", timeout=MS)
     shoot(p, tmp_path, "entities")
-    p.click("text=User")  # type: ignore[attr-defined]
-    p.wait_for_selector("tr.prop input[name=name]", timeout=MS)  # type: ignore[attr-defined]
+    p.click("text=User")
+    p.wait_for_selector("tr.prop input[name=name]", timeout=MS)
 
     # a bad edit: a reserved name. The error shows at the field and the file stays as it was.
     before = entity.read_bytes()
-    p.click("#add-prop")  # type: ignore[attr-defined]
-    last = p.locator("tr.prop").last  # type: ignore[attr-defined]
+    p.click("#add-prop")
+    last = p.locator("tr.prop").last
     last.locator("input[name=name]").fill("class")
-    p.click("#save")  # type: ignore[attr-defined]
+    p.click("#save")
     error = last.locator(".error")
     error.wait_for(timeout=MS)
     wait_until(lambda: error.text_content(), message="the error at the field")
@@ -89,8 +89,8 @@ def test_scenario_1_in_the_ui(blog: tuple[DevServer, str], page: object, tmp_pat
     last.locator("input[name=name]").fill("nickname")
     last.locator("input[name=length]").fill("32")
     last.locator("input[name=nullable]").check()
-    p.click("#save")  # type: ignore[attr-defined]
-    p.wait_for_selector("#saved:has-text('saved and reloaded')", timeout=MS)  # type: ignore[attr-defined]
+    p.click("#save")
+    p.wait_for_selector("#saved:has-text('saved and reloaded')", timeout=MS)
     shoot(p, tmp_path, "entity")
     text = entity.read_text()
     assert '{ "name": "nickname", "type": "string", "length": 32, "nullable": true }' in text
@@ -98,37 +98,37 @@ def test_scenario_1_in_the_ui(blog: tuple[DevServer, str], page: object, tmp_pat
     body = server.wait_json("/api/user/get", lambda b: "nickname" in b, params={"id": user["id"]})
     assert body["nickname"] is None and body["name"] == "ada"
 
-    p.goto(ui + "reloads", timeout=MS)  # type: ignore[attr-defined]
-    batch = p.locator("#timeline li", has_text="user.entity.json").first  # type: ignore[attr-defined]
+    p.goto(ui + "reloads", timeout=MS)
+    batch = p.locator("#timeline li", has_text="user.entity.json").first
     batch.wait_for(timeout=MS)
     assert "generated" in (batch.text_content() or "")
     # live: the next batch arrives by server-sent events, without a reload of the page
     server.edit("src/application/user/user_model.py", "def get(", "def get(  ")
-    p.locator("#timeline li", has_text="user_model.py").first.wait_for(timeout=MS)  # type: ignore[attr-defined]
+    p.locator("#timeline li", has_text="user_model.py").first.wait_for(timeout=MS)
     shoot(p, tmp_path, "reloads")
 
 
-def test_graph_and_routes_pages(blog: tuple[DevServer, str], page: object, tmp_path: Path) -> None:
-    server, ui = blog
-    p: object = page
-    p.goto(ui + "graph", timeout=MS)  # type: ignore[attr-defined]
-    node = p.locator("g.node[data-path='src/application/user/user_model.py']")  # type: ignore[attr-defined]
+def test_graph_and_routes_pages(blog: tuple[DevServer, str], page: Page, tmp_path: Path) -> None:
+    _, ui = blog
+    p = page
+    p.goto(ui + "graph", timeout=MS)
+    node = p.locator("g.node[data-path='src/application/user/user_model.py']")
     node.hover()
-    impact = p.locator("#impact")  # type: ignore[attr-defined]
+    impact = p.locator("#impact")
     wait_until(lambda: "re-executes" in (impact.text_content() or ""), message="the impact line")
     text = impact.text_content() or ""
     assert re.search(r"user_model\.py re-executes \d+ modules", text), text
     assert "src/application/user/user_api.py" in text, text  # a dependent, from the graph the worker holds
-    assert p.locator("g.node.hot").count() >= 1  # type: ignore[attr-defined]
+    assert p.locator("g.node.hot").count() >= 1
     shoot(p, tmp_path, "graph")
 
-    p.goto(ui + "routes", timeout=MS)  # type: ignore[attr-defined]
-    row = p.locator("tr.route[data-path='/api/user/welcome']")  # type: ignore[attr-defined]
+    p.goto(ui + "routes", timeout=MS)
+    row = p.locator("tr.route[data-path='/api/user/welcome']")
     assert "user_model.py" in (row.text_content() or "")
     row.locator("button.call").click()
     wait_until(lambda: row.locator(".result").text_content(), message="the call's answer")
     assert (row.locator(".result").text_content() or "").startswith("200")
-    get_row = p.locator("tr.route[data-path='/api/user/get']")  # type: ignore[attr-defined]
+    get_row = p.locator("tr.route[data-path='/api/user/get']")
     assert "id" in (get_row.locator("pre").first.text_content() or "")  # its parameter schema
     shoot(p, tmp_path, "routes")
 

@@ -113,11 +113,17 @@ class EntityFileEditor:
 
     @staticmethod
     def _located(diagnostic: EntityDiagnostic, text: str, fields: dict[int, str]) -> dict[str, str]:
+        """The field a diagnostic is about: its line's field, and the key at (or just before) its column."""
         field = fields.get(diagnostic.line, "")
-        line = text.splitlines()[diagnostic.line - 1] if 0 < diagnostic.line <= len(text.splitlines()) else ""
-        key = re.match(r'\s*"(\w+)"\s*:', line[max(0, diagnostic.column - 1) :])
-        if field.startswith("props.") and key:
-            field += "." + key.group(1)
+        named = re.match(r"props\[(\d+)\]\.(\w+)", diagnostic.message)
+        if named:
+            return {"field": f"props.{named.group(1)}.{named.group(2)}", "message": diagnostic.message}
+        lines = text.splitlines()
+        line = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
+        at = max(0, diagnostic.column - 1)
+        keys = re.findall(r'"(\w+)"\s*:', line[:at]) + re.findall(r'^"(\w+)"\s*:', line[at:])
+        if field.startswith("props.") and keys:
+            field += "." + keys[-1]
         return {"field": field, "message": diagnostic.message}
 
     def save(self, entity_id: str, document: dict[str, Any]) -> tuple[str | None, Errors]:

@@ -112,7 +112,7 @@ def graph_page(nodes: list[DumpNode], root: str) -> str:
             kind += " declined"
         dependents = _transitive(by_path, path)
         info[path] = dependents
-        label = escape(path if len(path) <= 34 else "…" + path[-33:])
+        label = escape(path if len(path) <= 30 else "…" + path[-29:])
         boxes.append(
             f'<g class="node {kind}" data-path="{escape(path)}" transform="translate({x},{y})">'
             f'<rect width="230" height="24" rx="5"/><text x="8" y="16">{label}</text>'
