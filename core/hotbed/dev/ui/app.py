@@ -111,6 +111,8 @@ def build_app(source: UiSource, timeline: Timeline, editor: EntityEditor | None)
                     except TimeoutError:
                         yield ": keep-alive\n\n"
                         continue
+                    if entry is None:
+                        return
                     yield timeline.event(entry)
             finally:
                 timeline.unsubscribe(queue)

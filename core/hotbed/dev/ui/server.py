@@ -79,8 +79,11 @@ class DevUi:
     async def stop(self) -> None:
         if self._task is None:
             return
+        self.timeline.close()  # event streams end only when told
         self._server.should_exit = True
-        self._server.force_exit = True  # event streams never end by themselves
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await asyncio.wait_for(self._task, 3)
+        done, _ = await asyncio.wait({self._task}, timeout=3)
+        if not done:
+            self._server.force_exit = True
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._task, 2)
         self._task = None

@@ -18,7 +18,7 @@ class Timeline:
 
     def __init__(self, size: int = 200) -> None:
         self.entries: deque[dict[str, Any]] = deque(maxlen=size)
-        self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
 
     def record(self, status: Status) -> None:
         """Called for every status broadcast; a batch's end (a report, not `syncing`) becomes an entry."""
@@ -32,13 +32,18 @@ class Timeline:
         for queue in self._subscribers:
             queue.put_nowait(entry)
 
-    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._subscribers.add(queue)
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
         self._subscribers.discard(queue)
+
+    def close(self) -> None:
+        """End every open stream (the server is stopping): a stream ends on None."""
+        for queue in self._subscribers:
+            queue.put_nowait(None)
 
     @staticmethod
     def event(entry: dict[str, Any]) -> str:
