@@ -61,7 +61,6 @@ async def _schemas(source: UiSource, routes: list[str]) -> dict[str, Any]:
 
 
 def build_app(source: UiSource, timeline: Timeline, editor: EntityEditor | None) -> Starlette:
-    root = source.status().url
 
     async def index(request: Request) -> Response:
         return RedirectResponse("/_hotbed/routes")
@@ -150,7 +149,6 @@ def build_app(source: UiSource, timeline: Timeline, editor: EntityEditor | None)
 
         return JSONResponse({"ok": report.ok, "errors": [], "report": converter.unstructure(report)})
 
-    del root
     return Starlette(
         routes=[
             Route("/_hotbed", index),
