@@ -26,6 +26,7 @@ def test_the_wheel_ships_both_packages_and_a_description_for_users(tmp_path: Pat
     layers = ("hotbed/reload/engine.py", "hotbed/dev/supervisor.py", "hotbed/app/syncer.py", "hotbed_lsp/server.py")
     assert set(layers) <= names
     assert {"hotbed/py.typed", "hotbed_lsp/py.typed"} <= names
+    assert {"hotbed/dev/ui/static/ui.js", "hotbed/dev/ui/static/ui.css"} <= names  # the dev UI's page behaviour
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
     description = metadata.get_payload()
     assert isinstance(description, str)

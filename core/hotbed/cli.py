@@ -13,9 +13,10 @@ from hotbed import __version__
 from hotbed.exceptions import HotbedError
 
 if TYPE_CHECKING:
+    from hotbed.app.entity_editor import EntityFileEditor
     from hotbed.app.project import EntityProject
 
-__all__ = ["cli", "main", "start_entity_project"]
+__all__ = ["cli", "main", "open_entity_editor", "start_entity_project"]
 
 logger = logging.getLogger("hotbed.cli")
 
@@ -48,6 +49,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="log level (default: info)",
     )
     dev.add_argument("--no-watch", dest="watch", action="store_false", help="do not watch the filesystem")
+    dev.add_argument("--no-ui", dest="ui", action="store_false", help="do not serve the dev UI (/_hotbed/)")
 
     sync = commands.add_parser("sync", help="regenerate everything derived from the entity files")
     sync.add_argument("--project", default=".", help="project folder (default: current folder)")
@@ -106,6 +108,13 @@ def start_entity_project(root: str, hot: bool) -> EntityProject:
     return EntityProject.start(root, hot=hot)
 
 
+def open_entity_editor(root: str) -> EntityFileEditor | None:
+    """The dev UI's entity forms: the framework's editor, imported only for an entity project."""
+    from hotbed.app.entity_editor import open_entity_editor as open_editor
+
+    return open_editor(root)
+
+
 def cli(*argv: str) -> int:
     """Run the hotbed command line with `argv` and return its exit code."""
     args = _build_parser().parse_args(argv)
@@ -121,6 +130,8 @@ def cli(*argv: str) -> int:
                 log_level=args.log_level,
                 watch=args.watch,
                 project_loader=start_entity_project,
+                ui=args.ui,
+                entity_editor=open_entity_editor,
             )
         if args.command == "sync" and args.check:
             from hotbed.app.sync_check import check_sync

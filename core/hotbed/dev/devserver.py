@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from rich.console import Console
 
 from hotbed.config import load_config
 from hotbed.dev.supervisor import Supervisor
+from hotbed.dev.ui.server import DevUi, EditorFactory
 from hotbed.dev.worker import ProjectLoader, WorkerSpec
 from hotbed.exceptions import ConfigError
 from hotbed.reload import hmr
@@ -143,6 +145,8 @@ def run_dev_server(
     log_level: str = "info",
     watch: bool = True,
     project_loader: ProjectLoader | None = None,
+    ui: bool = True,
+    entity_editor: EditorFactory | None = None,
 ) -> int:
     """Serve `target` with hot module replacement until SIGINT or SIGTERM; return the exit code.
 
@@ -155,6 +159,8 @@ def run_dev_server(
         watch: watch the project for changes (off with `HOT=no` as well).
         project_loader: starts an entity project in the worker (the framework's; `hotbed dev`
             passes it), needed when the target is an entity project.
+        ui: serve the dev UI (`/_hotbed/`) on its own loopback port; off with `HOT=no` as well.
+        entity_editor: opens the project's entity files for the UI's forms (the framework's).
 
     Example:
         run_dev_server("main:app", port=8000)
@@ -176,7 +182,30 @@ def run_dev_server(
     try:
         mode = "hot reload on" if hot and watch else "hot reload off (HOT=no)" if not hot else "not watching files"
         console.print(f"[bold]hotbed dev[/] serving [cyan]{spec.target}[/] on [bold]{_url(sock)}[/] [dim]({mode})[/]")
+        make_ui, ui_sock = _dev_ui(ui and hot, host, sock, spec, entity_editor, console)
         console.print(f"[dim]project root: {spec.project_root} · Ctrl-C to stop[/]")
-        return Supervisor(spec, sock, watch=watch and hot, console=console, restart=spec.restart).run()
+        return Supervisor(spec, sock, watch=watch and hot, console=console, restart=spec.restart, ui=make_ui).run()
     finally:
         sock.close()
+        if ui_sock is not None:
+            ui_sock.close()
+
+
+def _dev_ui(
+    wanted: bool, host: str, app_sock: socket.socket, spec: WorkerSpec, editor: EditorFactory | None, console: Console
+) -> tuple[Callable[[Supervisor], DevUi] | None, socket.socket | None]:
+    """Bind the dev UI next to the app (the app's port + 1 when free, else any) and announce it."""
+    if not wanted:
+        return None, None
+    port = app_sock.getsockname()[1] + 1
+    try:
+        ui_sock = bind_socket(host, port)
+    except ConfigError:
+        ui_sock = bind_socket(host, 0)
+    entity_editor = editor(spec.project_root) if editor is not None and spec.kind == "project" else None
+
+    def make(supervisor: Supervisor) -> DevUi:
+        return DevUi(supervisor, ui_sock, entity_editor)
+
+    console.print(f"[bold]dev UI[/] on [bold]{_url(ui_sock)}/_hotbed/[/]")
+    return make, ui_sock

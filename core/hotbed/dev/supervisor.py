@@ -21,7 +21,7 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import attrs
@@ -32,6 +32,7 @@ from hotbed.dev.console import print_report
 from hotbed.dev.control_server import ControlServer
 from hotbed.dev.protocol import DumpNode, Report, State, Status, report_from_sync
 from hotbed.dev.report import SyncReport
+from hotbed.dev.ui.server import DevUi
 from hotbed.dev.watcher import Checksums, SourceFilter, watch_changes
 from hotbed.dev.worker import GRACEFUL_SHUTDOWN, WorkerSpec
 from hotbed.dev.worker_process import WorkerGone, WorkerProcess, describe_exit
@@ -68,6 +69,7 @@ class Supervisor:
         watch: bool = True,
         console: Console | None = None,
         restart: Sequence[str] = DEFAULT_RESTART,
+        ui: Callable[[Supervisor], DevUi] | None = None,
     ) -> None:
         self.spec = spec
         self.sock = sock
@@ -85,6 +87,8 @@ class Supervisor:
         self.queue: ChangeQueue[SyncReport] = ChangeQueue(self._apply)
         self.control = ControlServer(spec.project_root, self)
         self._status = Status("idle", "starting the worker")
+        self._ui_factory = ui  # the dev UI (hotbed.dev.ui), started on this loop
+        self.ui: DevUi | None = None
 
     def run(self) -> int:
         return asyncio.run(self.serve())
@@ -97,6 +101,9 @@ class Supervisor:
             if self.watch:
                 await self._start_watching()
             await self._start_control()
+            if self._ui_factory is not None:
+                self.ui = self._ui_factory(self)
+                self.ui.start()
             self._spawn_task(self._recover())
             await self._stopping.wait()
         finally:
@@ -137,6 +144,8 @@ class Supervisor:
     def _set_status(self, state: State, message: str, report: Report | None = None) -> None:
         self._status = Status(state, message, report)
         self.control.broadcast(self._status)
+        if self.ui is not None:
+            self.ui.timeline.record(self._status)
 
     def status(self) -> Status:
         host, port = self.sock.getsockname()[:2]
@@ -322,6 +331,8 @@ class Supervisor:
         self._stopping.set()
         await self.queue.aclose(BATCH_TIMEOUT)
         await self.control.close()
+        if self.ui is not None:
+            await self.ui.stop()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
