@@ -1,0 +1,79 @@
+"""Faults a save can bring into a real `hotbed dev`: the server keeps answering throughout.
+
+Each test runs `hotbed dev main:app` on a small Starlette app in tmp_path, edits one module
+into a fault, and checks with a polling client that requests are answered (by the last
+good code) and that the next save, the fix, is applied.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.devserver import DevServer, polling, server_environment, wait_until
+
+MAIN = """
+import os
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import value
+
+
+async def home(request):
+    return JSONResponse({"value": value.VALUE, "pid": os.getpid()})
+
+
+async def crash(request):
+    os._exit(3)
+
+
+app = Starlette(routes=[Route("/", home), Route("/crash", crash)])
+"""
+
+Start = Callable[..., DevServer]
+
+
+@pytest.fixture
+def app_root(tmp_path: Path) -> Path:
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "main.py").write_text(textwrap.dedent(MAIN))
+    (root / "value.py").write_text("VALUE = 1\n")
+    return root
+
+
+@pytest.fixture
+def start(app_root: Path) -> Iterator[Start]:
+    servers: list[DevServer] = []
+
+    def run(**env: str) -> DevServer:
+        server = DevServer(app_root, {**server_environment(), **env})
+        servers.append(server)
+        return server
+
+    yield run
+    for server in servers:
+        server.stop()
+
+
+def save_value(server: DevServer, body: str) -> None:
+    (server.root / "value.py").write_text(textwrap.dedent(body))
+
+
+def test_keyboard_interrupt_at_import_rolls_back_and_the_worker_lives_on(start: Start) -> None:
+    server = start()
+    with polling(server, "/") as poller:
+        save_value(server, "raise KeyboardInterrupt\nVALUE = 2\n")
+        server.output.wait_for("KeyboardInterrupt")
+        server.output.wait_for("rolled back")
+        save_value(server, "VALUE = 3\n")
+        wait_until(lambda: poller.seen[-1]["value"] == 3, message="the fix to be served")
+    assert poller.failures == []
+    assert {body["pid"] for body in poller.seen} == {server.first_pid}
+    assert {body["value"] for body in poller.seen} <= {1, 3}
