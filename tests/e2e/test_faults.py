@@ -7,13 +7,14 @@ good code) and that the next save, the fix, is applied.
 
 from __future__ import annotations
 
+import signal
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.devserver import DevServer, polling, server_environment, wait_until
+from tests.helpers.devserver import TIMEOUT, DevServer, pid_alive, polling, server_environment, spawn, wait_until
 
 MAIN = """
 import os
@@ -77,3 +78,23 @@ def test_keyboard_interrupt_at_import_rolls_back_and_the_worker_lives_on(start: 
     assert poller.failures == []
     assert {body["pid"] for body in poller.seen} == {server.first_pid}
     assert {body["value"] for body in poller.seen} <= {1, 3}
+
+
+def test_a_second_dev_server_in_the_same_project_refuses_naming_the_first(start: Start) -> None:
+    server = start()
+    second = spawn(["dev", "main:app", "--port", "0"], server.root, server_environment())
+    output, _ = second.communicate(timeout=TIMEOUT)
+    assert second.returncode == 1, output
+    assert "already running" in output
+    assert f"pid {server.process.pid}" in output
+    assert server.url in output
+    assert server.get("/")["value"] == 1  # the first one still serves
+
+
+def test_sighup_stops_the_dev_server_cleanly(start: Start) -> None:
+    server = start()
+    assert server.stop(signal.SIGHUP) == 0
+    assert "hotbed dev stopped" in server.output.text
+    assert not pid_alive(server.first_pid)
+    # The lock went with it: the next server in the project starts.
+    assert start().get("/")["value"] == 1

@@ -19,6 +19,7 @@ from pathlib import Path
 from rich.console import Console
 
 from hotbed.config import load_config
+from hotbed.dev.project_lock import ProjectLock
 from hotbed.dev.supervisor import Supervisor
 from hotbed.dev.worker import ProjectLoader, WorkerSpec
 from hotbed.exceptions import ConfigError
@@ -162,7 +163,14 @@ def run_dev_server(
             f"[bold red]⚠ WARNING: binding to {host}: anyone who can reach this machine can use this dev server,"
             " which runs whatever code is saved in the project. Use 127.0.0.1 unless you mean it.[/]"
         )
-    sock = bind_socket(host, port)
+    lock = ProjectLock(spec.project_root)
+    lock.acquire()
+    try:
+        sock = bind_socket(host, port)
+    except BaseException:
+        lock.release()
+        raise
+    lock.describe(_url(sock))
     try:
         mode = "hot reload on" if hot and watch else "hot reload off (HOT=no)" if not hot else "not watching files"
         console.print(f"[bold]hotbed dev[/] serving [cyan]{spec.target}[/] on [bold]{_url(sock)}[/] [dim]({mode})[/]")
@@ -170,3 +178,4 @@ def run_dev_server(
         return Supervisor(spec, sock, watch=watch and hot, console=console, restart=spec.restart).run()
     finally:
         sock.close()
+        lock.release()

@@ -46,10 +46,12 @@ MAX_QUICK_CRASHES = 3
 BACKOFF = (0.25, 1.0)  # seconds before the 2nd and the 3rd attempt
 STOP_TIMEOUT = GRACEFUL_SHUTDOWN + 1.0  # per signal: SIGINT, then SIGKILL
 BATCH_TIMEOUT = 20.0  # how long a stop waits for the batch being applied
+# SIGHUP too: closing the terminal stops the dev server as cleanly as Ctrl-C.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Supervisor:
-    """Run workers for `spec` on `sock` until SIGINT or SIGTERM.
+    """Run workers for `spec` on `sock` until SIGINT, SIGTERM or SIGHUP.
 
     Args:
         spec: the app to serve.
@@ -90,7 +92,7 @@ class Supervisor:
 
     async def serve(self) -> int:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOP_SIGNALS:
             loop.add_signal_handler(sig, self._stopping.set)
         try:
             if self.watch:
@@ -100,7 +102,7 @@ class Supervisor:
             await self._stopping.wait()
         finally:
             await self._shutdown()
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in _STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
         return 0
 
