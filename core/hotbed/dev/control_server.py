@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.io_ import run_async
 from pygls.protocol import JsonRPCProtocol
 
 from hotbed.config import STATE_DIR
 from hotbed.dev.protocol import DumpNode, Report, Status, SyncParams, converter
+from hotbed.dev.sync_paths import refusal
 from hotbed.exceptions import ConfigError
 from hotbed.reload.types import Change
 
@@ -207,6 +209,7 @@ class ControlServer:
 
     def __init__(self, root: str | os.PathLike[str], handler: ControlHandler) -> None:
         self.path = control_socket_path(root)
+        self.root = Path(root).resolve()
         self.handler = handler
         self._server: asyncio.Server | None = None
         self._connections: dict[ControlProtocol, asyncio.StreamWriter] = {}
@@ -271,7 +274,12 @@ class ControlServer:
         handler = self.handler
 
         async def sync(params: SyncParams) -> Report:
-            return await handler.sync([change.to_change() for change in params.changes])
+            changes = [change.to_change() for change in params.changes]
+            for change in changes:
+                why = refusal(str(self.root), change)
+                if why is not None:
+                    raise JsonRpcInvalidParams(f"sync: {change.path}: {why}")
+            return await handler.sync(changes)
 
         async def dump(params: Empty | None) -> list[DumpNode]:
             return await handler.dump()
