@@ -130,6 +130,47 @@ async def test_sync_refuses_what_is_not_a_project_file_and_opens_nothing(
     assert (await client.status()).state == "idle"  # the connection survives
 
 
+async def _exchange(root: Path, raw: bytes) -> tuple[dict[str, object], bool]:
+    """Send `raw` as it is; the reply, and whether the server closed the connection after it."""
+    reader, writer = await asyncio.open_unix_connection(str(control_socket_path(root)))
+    writer.write(raw)
+    headers = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    length = int(headers.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    reply = json.loads(await reader.readexactly(length))
+    closed = await asyncio.wait_for(reader.read(1), 10) == b"" if b"99999999999" in raw else False
+    writer.close()
+    return reply, closed
+
+
+def _framed(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "text", "closes"),
+    [
+        (
+            _framed(b'{"jsonrpc": "2.0", "id": 3, "method": "sync", "params": {"changes": "x"}}'),
+            -32602,
+            "changes",
+            False,
+        ),
+        (_framed(b'{"jsonrpc": "2.0", "id": 4, "method": "sync", "params": {"changes": [{}]}}'), -32602, "path", False),
+        (_framed(b"{not json"), -32700, "parse error", False),
+        (b"Content-Length: 99999999999\r\n\r\n", -32600, "over the limit", True),
+    ],
+)
+async def test_every_request_gets_an_answer(
+    tmp_path: Path, served: tuple[ControlServer, FakeHandler], raw: bytes, code: int, text: str, closes: bool
+) -> None:
+    reply, closed = await _exchange(tmp_path, raw)
+    error = reply["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == code
+    assert text in error["message"]
+    assert closed == closes
+
+
 async def test_broadcast_reaches_every_client(tmp_path: Path, served: tuple[ControlServer, FakeHandler]) -> None:
     server, _ = served
     seen: list[list[Status]] = [[], []]
