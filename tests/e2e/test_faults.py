@@ -98,3 +98,40 @@ def test_sighup_stops_the_dev_server_cleanly(start: Start) -> None:
     assert not pid_alive(server.first_pid)
     # The lock went with it: the next server in the project starts.
     assert start().get("/")["value"] == 1
+
+
+SETTINGS = """
+import hotbed
+
+hotbed.hot(__name__).decline()
+
+while {loop}:
+    pass
+
+MODE = {mode!r}
+"""
+
+
+def test_a_replacement_worker_that_never_serves_is_stopped_and_the_fix_is_applied(start: Start, app_root: Path) -> None:
+    (app_root / "settings.py").write_text(SETTINGS.format(loop=False, mode="one"))
+    (app_root / "value.py").write_text("import settings\n\nVALUE = settings.MODE\n")
+    server = start(HOTBED_STARTUP_TIMEOUT="3")
+    with polling(server, "/") as poller:
+        (app_root / "settings.py").write_text(SETTINGS.format(loop=True, mode="loops"))
+        server.output.wait_for("was not serving 3 s after it started")
+        count = len(poller.seen)
+        wait_until(lambda: len(poller.seen) > count + 3, message="the old worker to keep answering")
+        (app_root / "settings.py").write_text(SETTINGS.format(loop=False, mode="two"))
+        wait_until(lambda: poller.seen[-1]["value"] == "two", message="the fix to be served")
+    assert poller.failures == []
+    assert {body["value"] for body in poller.seen} == {"one", "two"}
+
+
+def test_a_worker_stuck_in_a_batch_is_replaced_on_the_current_files(start: Start, app_root: Path) -> None:
+    server = start(HOTBED_EXECUTION_TIMEOUT="1", HOTBED_BATCH_TIMEOUT="3", HOTBED_STARTUP_TIMEOUT="20")
+    stuck = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n"
+    save_value(server, stuck)
+    server.output.wait_for(f"worker {server.first_pid} did not finish the batch within 3 s")
+    wait_until(lambda: not pid_alive(server.first_pid), message="the stuck worker to be stopped")
+    save_value(server, "VALUE = 4\n")
+    assert server.wait_json("/", lambda body: body["value"] == 4, across_restart=True)["pid"] != server.first_pid
