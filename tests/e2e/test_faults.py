@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.helpers.devserver import TIMEOUT, DevServer, pid_alive, polling, server_environment, spawn, wait_until
@@ -135,3 +136,15 @@ def test_a_worker_stuck_in_a_batch_is_replaced_on_the_current_files(start: Start
     wait_until(lambda: not pid_alive(server.first_pid), message="the stuck worker to be stopped")
     save_value(server, "VALUE = 4\n")
     assert server.wait_json("/", lambda body: body["value"] == 4, across_restart=True)["pid"] != server.first_pid
+
+
+def test_after_a_crash_only_the_requests_the_dead_worker_held_are_lost(start: Start) -> None:
+    server = start()
+    with polling(server, "/") as poller:
+        with pytest.raises(httpx.HTTPError):  # the request that crashed the worker is the one it held
+            httpx.get(f"{server.url}/crash", timeout=TIMEOUT)
+        server.output.wait_for(f"worker {server.first_pid} died")
+        wait_until(lambda: poller.seen[-1]["pid"] != server.first_pid, message="the new worker's answer")
+        count = len(poller.seen)
+        wait_until(lambda: len(poller.seen) > count + 3, message="more answers")
+    assert len(poller.failures) <= 1, poller.failures  # at most the poller's request in flight at the crash
