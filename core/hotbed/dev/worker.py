@@ -37,12 +37,16 @@ from hotbed.reload import hmr
 from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
 from hotbed.reload.types import Change, ReloadError, ReloadResult
 
-__all__ = ["GRACEFUL_SHUTDOWN", "ProjectLoader", "Served", "WorkerSpec", "run_worker"]
+__all__ = ["GRACEFUL_SHUTDOWN", "RELOAD_DEADLINE", "ProjectLoader", "Served", "WorkerSpec", "run_worker"]
 
 logger = logging.getLogger("hotbed.dev.worker")
 
 # Seconds uvicorn gives requests in flight when the worker is asked to stop.
 GRACEFUL_SHUTDOWN = 5
+# The dev server's deadline on a reload's module execution. Reloads run on the thread that
+# serves requests, so while one executes no request is answered: an endless loop at import
+# must end soon, and it rolls back then. `HOTBED_EXECUTION_TIMEOUT` overrides it.
+RELOAD_DEADLINE = 5.0
 
 
 class Served(Protocol):
@@ -209,6 +213,7 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
     os.setpgid(0, 0)
     if spec.hot:
         os.environ["HOT"] = "yes"
+        os.environ.setdefault("HOTBED_EXECUTION_TIMEOUT", f"{RELOAD_DEADLINE:g}")
     try:
         served = _load(spec)
     except ConfigError as exc:
