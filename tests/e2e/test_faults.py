@@ -7,6 +7,7 @@ good code) and that the next save, the fix, is applied.
 
 from __future__ import annotations
 
+import shutil
 import signal
 import textwrap
 from collections.abc import Callable, Iterator
@@ -39,6 +40,7 @@ app = Starlette(routes=[Route("/", home), Route("/crash", crash)])
 """
 
 Start = Callable[..., DevServer]
+BLOG = Path(__file__).parents[2] / "examples" / "blog"
 
 
 @pytest.fixture
@@ -148,3 +150,23 @@ def test_after_a_crash_only_the_requests_the_dead_worker_held_are_lost(start: St
         count = len(poller.seen)
         wait_until(lambda: len(poller.seen) > count + 3, message="more answers")
     assert len(poller.failures) <= 1, poller.failures  # at most the poller's request in flight at the crash
+
+
+def test_a_module_symlinked_from_outside_the_project_is_not_autoloaded(tmp_path: Path) -> None:
+    blog = tmp_path / "blog"
+    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    outside = tmp_path / "elsewhere" / "evil_api.py"
+    outside.parent.mkdir()
+    outside.write_text(
+        "from hotbed import api\n\n\nclass EvilApi:\n    @api(http_method='GET')\n    def leak(self) -> str:\n"
+        "        return 'leaked'\n"
+    )
+    link = blog / "src" / "application" / "post" / "evil_api.py"
+    link.symlink_to(outside)
+    server = DevServer(blog, server_environment(), target=())
+    try:
+        server.output.wait_for(r"not autoloading .*evil_api\.py: a symlink to .*elsewhere")
+        assert "/leak" not in server.output.text
+        assert server.client.get("/api/evil/leak").status_code == 404
+    finally:
+        server.stop()
