@@ -71,26 +71,28 @@ async def test_socket_and_folder_are_private(tmp_path: Path, served: tuple[Contr
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
-async def test_typed_calls(client: ControlClient, served: tuple[ControlServer, FakeHandler]) -> None:
+async def test_typed_calls(tmp_path: Path, client: ControlClient, served: tuple[ControlServer, FakeHandler]) -> None:
     _, handler = served
-    report = await client.sync([ChangeParams("/p/a.py"), ChangeParams("/p/b.py", "add")])
-    assert report == Report(ok=True, root="/p", changed=["/p/a.py", "/p/b.py"], duration_ms=1.5, pid=42)
-    assert handler.batches == [[Change("/p/a.py"), Change("/p/b.py", "add")]]
+    a, b = str(tmp_path / "a.py"), str(tmp_path / "b.py")
+    report = await client.sync([ChangeParams(a), ChangeParams(b, "add")])
+    assert report == Report(ok=True, root="/p", changed=[a, b], duration_ms=1.5, pid=42)
+    assert handler.batches == [[Change(a), Change(b, "add")]]
     assert await client.dump() == await handler.dump()
     await client.restart()
     assert handler.restarts == 1
     assert await client.status() == Status("idle", "starting")
 
 
-async def test_handler_failure_is_an_error_reply(client: ControlClient) -> None:
+async def test_handler_failure_is_an_error_reply(tmp_path: Path, client: ControlClient) -> None:
     with pytest.raises(ControlError, match="boom"):
-        await client.sync([ChangeParams("/p/boom.py")])
+        await client.sync([ChangeParams(str(tmp_path / "boom.py"))])
     assert (await client.status()).state == "idle"  # the connection survives
 
 
 async def test_wire_is_camel_case_json_rpc(tmp_path: Path, served: tuple[ControlServer, FakeHandler]) -> None:
     reader, writer = await asyncio.open_unix_connection(str(control_socket_path(tmp_path)))
-    body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "sync", "params": {"changes": [{"path": "/p/x.py"}]}})
+    x = str(tmp_path / "x.py")
+    body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "sync", "params": {"changes": [{"path": x}]}})
     writer.write(f"Content-Length: {len(body)}\r\n\r\n{body}".encode())
     headers = await reader.readuntil(b"\r\n\r\n")
     length = int(headers.split(b"Content-Length: ")[1].split(b"\r\n")[0])
@@ -99,7 +101,74 @@ async def test_wire_is_camel_case_json_rpc(tmp_path: Path, served: tuple[Control
     await writer.wait_closed()
     assert reply["id"] == 7
     assert reply["result"]["durationMs"] == 1.5
-    assert reply["result"]["changed"] == ["/p/x.py"]
+    assert reply["result"]["changed"] == [x]
+
+
+@pytest.mark.parametrize("kind", ["outside", "symlink", "fifo", "device", "folder", "huge"])
+async def test_sync_refuses_what_is_not_a_project_file_and_opens_nothing(
+    tmp_path: Path, kind: str, client: ControlClient, served: tuple[ControlServer, FakeHandler]
+) -> None:
+    _, handler = served
+    target = tmp_path / "named"
+    if kind == "outside":
+        target = Path("/etc/passwd")
+    elif kind == "symlink":
+        target.symlink_to("/etc/passwd")
+    elif kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        target.symlink_to("/dev/zero")
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        with target.open("wb") as big:
+            big.truncate(64 * 1024 * 1024)
+    reason = {"outside": "outside", "symlink": "outside", "device": "outside"}.get(kind, "regular|larger")
+    with pytest.raises(ControlError, match=rf"{target}: .*({reason})"):
+        await client.sync([ChangeParams(str(target))])
+    assert handler.batches == []
+    assert (await client.status()).state == "idle"  # the connection survives
+
+
+async def _exchange(root: Path, raw: bytes) -> tuple[dict[str, object], bool]:
+    """Send `raw` as it is; the reply, and whether the server closed the connection after it."""
+    reader, writer = await asyncio.open_unix_connection(str(control_socket_path(root)))
+    writer.write(raw)
+    headers = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    length = int(headers.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    reply = json.loads(await reader.readexactly(length))
+    closed = await asyncio.wait_for(reader.read(1), 10) == b"" if b"99999999999" in raw else False
+    writer.close()
+    return reply, closed
+
+
+def _framed(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "text", "closes"),
+    [
+        (
+            _framed(b'{"jsonrpc": "2.0", "id": 3, "method": "sync", "params": {"changes": "x"}}'),
+            -32602,
+            "changes",
+            False,
+        ),
+        (_framed(b'{"jsonrpc": "2.0", "id": 4, "method": "sync", "params": {"changes": [{}]}}'), -32602, "path", False),
+        (_framed(b"{not json"), -32700, "parse error", False),
+        (b"Content-Length: 99999999999\r\n\r\n", -32600, "over the limit", True),
+    ],
+)
+async def test_every_request_gets_an_answer(
+    tmp_path: Path, served: tuple[ControlServer, FakeHandler], raw: bytes, code: int, text: str, closes: bool
+) -> None:
+    reply, closed = await _exchange(tmp_path, raw)
+    error = reply["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == code
+    assert text in error["message"]
+    assert closed == closes
 
 
 async def test_broadcast_reaches_every_client(tmp_path: Path, served: tuple[ControlServer, FakeHandler]) -> None:

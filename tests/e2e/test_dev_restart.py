@@ -6,56 +6,14 @@ import json
 import os
 import signal
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.conftest import TIMEOUT, DevServer, pid_alive, wait_until
-
-
-@dataclass
-class Poller:
-    """A client requesting `path` in a loop, recording every answer and every failure."""
-
-    seen: list[dict[str, Any]] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def polling(server: DevServer, path: str) -> Iterator[Poller]:
-    poller = Poller()
-    done = threading.Event()
-
-    def run() -> None:
-        # One connection per request: an HTTP/1.1 client retries an idempotent request whose
-        # idle keep-alive connection the server closed; a new connection has no such race.
-        with httpx.Client(base_url=server.url, timeout=TIMEOUT, headers={"Connection": "close"}) as client:
-            while not done.is_set():
-                try:
-                    response = client.get(path)
-                except httpx.HTTPError as exc:
-                    poller.failures.append(repr(exc))
-                    continue
-                if response.status_code != 200:
-                    poller.failures.append(f"{response.status_code} {response.text}")
-                else:
-                    poller.seen.append(response.json())
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: poller.seen, message="the poller's first answer")
-        yield poller
-    finally:
-        done.set()
-        thread.join(TIMEOUT)
+from tests.helpers.devserver import polling
 
 
 def test_declined_module_restarts_the_worker_without_failing_a_request(server: DevServer) -> None:

@@ -59,6 +59,7 @@ class EntityProject:
         self.asgi: ASGIApp = self.dispatcher
         self.syncer = Syncer(config, api_source=self._api_specs, before_reload=self._apply_schema)
         self._autoloaded: set[str] = set()
+        self._refused: set[str] = set()  # symlinks out of the project, warned about once
         self._tables: frozenset[str] | None = None  # declared at the last schema check of this process
 
     @classmethod
@@ -107,10 +108,21 @@ class EntityProject:
                     if name.endswith(suffix):
                         found[suffix].append(Path(folder, name))
         loaded = []
+        root = os.path.join(os.path.realpath(self.config.root), "")
         for suffix in AUTOLOAD_SUFFIXES:
             for path in found[suffix]:
                 name = module_name(path, self.config)
                 if name in self._autoloaded:
+                    continue
+                real = os.path.realpath(path)
+                if not real.startswith(root):
+                    # A link out of the project runs code the project does not hold: never on our own.
+                    if name not in self._refused:
+                        self._refused.add(name)
+                        logger.warning("not autoloading %s: it is a symlink to %s, outside the project", path, real)
+                        self.console.print(
+                            f"[yellow]⚠ not autoloading {path}: a symlink to {real}, outside the project[/]"
+                        )
                     continue
                 try:
                     # It may be in sys.modules already, imported by a module loaded before it.

@@ -25,11 +25,16 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
+import cattrs
+from cattrs.errors import ClassValidationError
+from lsprotocol.types import ResponseError
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcParseError
 from pygls.io_ import run_async
 from pygls.protocol import JsonRPCProtocol
 
 from hotbed.config import STATE_DIR
 from hotbed.dev.protocol import DumpNode, Report, Status, SyncParams, converter
+from hotbed.dev.sync_paths import refusal
 from hotbed.exceptions import ConfigError
 from hotbed.reload.types import Change
 
@@ -57,6 +62,7 @@ STATUS = "status"
 STATUS_NOTIFICATION = "hotbed/status"
 _VERSION = "2.0"
 _UNIX_PATH_MAX = 107  # sun_path is 108 bytes, NUL included
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # far above any real request; a larger one closes the connection
 
 R = TypeVar("R")
 
@@ -127,6 +133,52 @@ class ControlProtocol(JsonRPCProtocol):
 
     def get_result_type(self, method: str) -> type[Any] | None:
         return _RESULTS.get(method)
+
+    def structure_message(self, data: Any) -> Any:
+        """pygls' structuring, with the request's id and the offending field kept for the reply."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcInvalidParams as exc:
+            cause = exc.__cause__
+            where = "; ".join(cattrs.transform_error(cause)) if isinstance(cause, ClassValidationError) else str(exc)
+            raise _Unanswered(data.get("id"), JsonRpcInvalidParams.CODE, f"invalid params: {where}") from exc
+
+    def answer_failure(self, exc: Exception) -> None:
+        """Reply to a message pygls could not handle: every request gets an answer."""
+        if isinstance(exc, _Unanswered):
+            msg_id, code, message = exc.msg_id, exc.code, exc.message
+        elif isinstance(exc, ValueError):  # json.JSONDecodeError, or a body that is not UTF-8
+            msg_id, code, message = None, JsonRpcParseError.CODE, f"parse error: {exc}"
+        else:
+            return
+        self._send_response(msg_id, error=ResponseError(code=code, message=message))  # type: ignore[arg-type]
+
+
+class _Unanswered(Exception):
+    """A request pygls would drop silently, with what its error reply needs."""
+
+    def __init__(self, msg_id: int | str | None, code: int, message: str) -> None:
+        super().__init__(message)
+        self.msg_id, self.code, self.message = msg_id, code, message
+
+
+class _BoundedReader:
+    """The connection's reader, refusing a message longer than `MAX_MESSAGE_BYTES`."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+
+    async def readline(self) -> bytes:
+        return await self._reader.readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        if n > MAX_MESSAGE_BYTES:
+            raise _Oversized(f"a message of {n} bytes is over the limit of {MAX_MESSAGE_BYTES}")
+        return await self._reader.readexactly(n)
+
+
+class _Oversized(Exception):
+    """A client announced a message too large to read; the connection is closed after the reply."""
 
 
 class _Endpoint:
@@ -207,6 +259,7 @@ class ControlServer:
 
     def __init__(self, root: str | os.PathLike[str], handler: ControlHandler) -> None:
         self.path = control_socket_path(root)
+        self.root = Path(root).resolve()
         self.handler = handler
         self._server: asyncio.Server | None = None
         self._connections: dict[ControlProtocol, asyncio.StreamWriter] = {}
@@ -259,7 +312,16 @@ class ControlServer:
         protocol.set_writer(writer)  # StreamWriter.write fits pygls' Writer
         self._connections[protocol] = writer
         try:
-            await run_async(threading.Event(), reader, protocol, logger)
+            await run_async(
+                threading.Event(),
+                _BoundedReader(reader),
+                protocol,
+                logger,
+                lambda exc, _: protocol.answer_failure(exc),
+            )
+        except _Oversized as exc:
+            logger.warning("control channel: %s; closing the connection", exc)
+            protocol._send_response(None, error=ResponseError(code=-32600, message=str(exc)))  # type: ignore[arg-type]
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the client went away mid-message
         finally:
@@ -271,7 +333,12 @@ class ControlServer:
         handler = self.handler
 
         async def sync(params: SyncParams) -> Report:
-            return await handler.sync([change.to_change() for change in params.changes])
+            changes = [change.to_change() for change in params.changes]
+            for change in changes:
+                why = refusal(str(self.root), change)
+                if why is not None:
+                    raise JsonRpcInvalidParams(f"sync: {change.path}: {why}")
+            return await handler.sync(changes)
 
         async def dump(params: Empty | None) -> list[DumpNode]:
             return await handler.dump()

@@ -21,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from hotbed.config import load_config
+from hotbed.dev.project_lock import ProjectLock
 from hotbed.dev.supervisor import Supervisor
 from hotbed.dev.ui.server import DevUi, EditorFactory
 from hotbed.dev.worker import ProjectLoader, WorkerSpec
@@ -178,7 +179,15 @@ def run_dev_server(
         )
     if port is None:
         port = load_config(spec.project_root).port
-    sock = bind_socket(host, port)
+    lock = ProjectLock(spec.project_root)
+    lock.acquire()
+    try:
+        sock = bind_socket(host, port)
+    except BaseException:
+        lock.release()
+        raise
+    lock.describe(_url(sock))
+    ui_sock: socket.socket | None = None
     try:
         mode = "hot reload on" if hot and watch else "hot reload off (HOT=no)" if not hot else "not watching files"
         console.print(f"[bold]hotbed dev[/] serving [cyan]{spec.target}[/] on [bold]{_url(sock)}[/] [dim]({mode})[/]")
@@ -189,6 +198,7 @@ def run_dev_server(
         sock.close()
         if ui_sock is not None:
             ui_sock.close()
+        lock.release()
 
 
 def _dev_ui(

@@ -39,7 +39,7 @@ from hotbed.dev.worker_process import WorkerGone, WorkerProcess, describe_exit
 from hotbed.exceptions import ConfigError
 from hotbed.reload.engine import DEFAULT_RESTART
 from hotbed.reload.globs import GlobSet
-from hotbed.reload.types import Change, ReloadResult
+from hotbed.reload.types import Change, ReloadError, ReloadResult
 
 __all__ = ["BACKOFF", "MAX_QUICK_CRASHES", "QUICK_CRASH", "Supervisor"]
 
@@ -48,10 +48,25 @@ MAX_QUICK_CRASHES = 3
 BACKOFF = (0.25, 1.0)  # seconds before the 2nd and the 3rd attempt
 STOP_TIMEOUT = GRACEFUL_SHUTDOWN + 1.0  # per signal: SIGINT, then SIGKILL
 BATCH_TIMEOUT = 20.0  # how long a stop waits for the batch being applied
+# SIGHUP too: closing the terminal stops the dev server as cleanly as Ctrl-C.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# A worker that has not answered a batch after this long is stuck (a loop that swallows the
+# execution deadline's interrupt) and is replaced; one that is not serving this long after
+# it started never will be. Both read from the environment when the supervisor starts.
+BATCH_DEADLINE = 60.0
+STARTUP_DEADLINE = 120.0
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
 
 
 class Supervisor:
-    """Run workers for `spec` on `sock` until SIGINT or SIGTERM.
+    """Run workers for `spec` on `sock` until SIGINT, SIGTERM or SIGHUP.
 
     Args:
         spec: the app to serve.
@@ -89,13 +104,15 @@ class Supervisor:
         self._status = Status("idle", "starting the worker")
         self._ui_factory = ui  # the dev UI (hotbed.dev.ui), started on this loop
         self.ui: DevUi | None = None
+        self.batch_deadline = _seconds("HOTBED_BATCH_TIMEOUT", BATCH_DEADLINE)
+        self.startup_deadline = _seconds("HOTBED_STARTUP_TIMEOUT", STARTUP_DEADLINE)
 
     def run(self) -> int:
         return asyncio.run(self.serve())
 
     async def serve(self) -> int:
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in _STOP_SIGNALS:
             loop.add_signal_handler(sig, self._stopping.set)
         try:
             if self.watch:
@@ -108,7 +125,7 @@ class Supervisor:
             await self._stopping.wait()
         finally:
             await self._shutdown()
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in _STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
         return 0
 
@@ -204,9 +221,21 @@ class Supervisor:
             try:
                 pending = worker.submit(batch)  # first: the status notification can wait, the save cannot
                 self._set_status("syncing", syncing, before.report)
-                report = await pending
-            except WorkerGone:
-                return SyncReport(changes=batch, reload=ReloadResult(root=self.spec.project_root))  # it recovers
+                report = await asyncio.wait_for(asyncio.shield(pending), self.batch_deadline)
+            except WorkerGone as exc:
+                return self._failed(batch, f"{exc} while applying the batch; a new worker starts on the current files")
+            except TimeoutError:
+                why = (
+                    f"worker {worker.pid} did not finish the batch within {self.batch_deadline:g} s;"
+                    " replacing it with a new worker on the current files"
+                )
+                self.console.print(f"[bold red]✗ {why}[/]")
+                self._set_status("restarting", why)
+                await worker.stop(0.5)  # it is stuck: the requests it holds are lost, nothing else
+                self.current = None
+                self._crashes = 0
+                await self._ensure_worker()
+                return self._failed(batch, why)
             print_report(report, self.console)
             wire = report_from_sync(report, self.spec.project_root, pid=worker.pid)
             if report.nothing_changed and not _reverted(before, batch):
@@ -223,6 +252,15 @@ class Supervisor:
                 await self._replace("; ".join(r.message for r in result.restart))
             return report
 
+    def _failed(self, batch: tuple[Change, ...], why: str) -> SyncReport:
+        """The report of a batch the worker never answered."""
+        path = batch[0].path if batch else self.spec.project_root
+        error = ReloadError(path, 0, 0, why)
+        changed = tuple(c.path for c in batch)
+        return SyncReport(
+            changes=batch, reload=ReloadResult(changed=changed, errors=(error,), root=self.spec.project_root)
+        )
+
     # -- worker lifecycle -------------------------------------------------------------------
 
     def _spawn_task(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -238,9 +276,16 @@ class Supervisor:
         stopping: asyncio.Future[Any] = asyncio.ensure_future(self._stopping.wait())
         ready: asyncio.Future[Any] = worker.ready
         try:
-            await asyncio.wait({ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({ready, stopping}, timeout=self.startup_deadline, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopping.cancel()
+        if not worker.ready.done() and not self._stopping.is_set():
+            self.console.print(
+                f"[red]✗ worker {worker.pid} was not serving {self.startup_deadline:g} s after it started"
+                " (an endless loop at import?); stopping it[/]"
+            )
+            await worker.stop(0.5)
+            return None
         if not worker.ready.done() or worker.ready.exception() is not None:
             if not self._stopping.is_set():
                 await worker.exited

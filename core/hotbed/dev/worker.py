@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import linecache
 import logging
 import os
 import socket
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -35,12 +37,16 @@ from hotbed.reload import hmr
 from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
 from hotbed.reload.types import Change, ReloadError, ReloadResult
 
-__all__ = ["GRACEFUL_SHUTDOWN", "ProjectLoader", "Served", "WorkerSpec", "run_worker"]
+__all__ = ["GRACEFUL_SHUTDOWN", "RELOAD_DEADLINE", "ProjectLoader", "Served", "WorkerSpec", "run_worker"]
 
 logger = logging.getLogger("hotbed.dev.worker")
 
 # Seconds uvicorn gives requests in flight when the worker is asked to stop.
 GRACEFUL_SHUTDOWN = 5
+# The dev server's deadline on a reload's module execution. Reloads run on the thread that
+# serves requests, so while one executes no request is answered: an endless loop at import
+# must end soon, and it rolls back then. `HOTBED_EXECUTION_TIMEOUT` overrides it.
+RELOAD_DEADLINE = 5.0
 
 
 class Served(Protocol):
@@ -148,15 +154,35 @@ def _load(spec: WorkerSpec) -> Served:
     return PlainApp(spec)
 
 
-def _apply(served: Served, changes: tuple[Change, ...]) -> SyncReport:
-    """Apply a batch, and answer the supervisor even if the engine itself fails."""
+def _apply(served: Served, changes: tuple[Change, ...], root: str) -> SyncReport:
+    """Apply a batch, and answer the supervisor even if the engine itself fails.
+
+    A module may raise anything at its top level, `KeyboardInterrupt` included (the engine
+    rolls back and re-raises it). In the worker it never means "stop": uvicorn turns the
+    real SIGINT into a graceful shutdown, so whatever escapes a batch is a failed batch,
+    and the worker lives on serving the last good code.
+    """
     try:
         return served.apply(changes)
-    except Exception as exc:
-        logger.exception("applying a batch failed")
-        path = changes[0].path if changes else ""
-        error = ReloadError(path, 0, 0, repr(exc))
-        return SyncReport(changes=changes, reload=ReloadResult(changed=tuple(c.path for c in changes), errors=(error,)))
+    except (Exception, KeyboardInterrupt, GeneratorExit) as exc:
+        if not isinstance(exc, KeyboardInterrupt):
+            logger.exception("applying a batch failed")
+        error = _located(exc, changes[0].path if changes else "", root)
+        reload = ReloadResult(changed=tuple(c.path for c in changes), errors=(error,), root=root)
+        return SyncReport(changes=changes, reload=reload)
+
+
+def _located(exc: BaseException, fallback: str, root: str) -> ReloadError:
+    """The error at the deepest frame of project code (outside virtualenvs), else at `fallback`."""
+    path, line, column = fallback, 0, 0
+    prefix = os.path.join(root, "")
+    for frame in traceback.extract_tb(exc.__traceback__):
+        name = frame.filename
+        if name.startswith(prefix) and not any(part in name for part in ("/.venv/", "/site-packages/")):
+            path, line, column = name, frame.lineno or 0, (frame.colno or 0) + 1
+    source = linecache.getline(path, line).strip() if line else ""
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return ReloadError(path, line, column, message, "import", source)
 
 
 def _dump(served: Served) -> tuple[DumpNode, ...]:
@@ -191,7 +217,7 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
     def on_message(message: Message) -> None:
         if isinstance(message, ApplyBatch):
             # Synchronous on purpose: the loop runs no request code until the reload commits.
-            conn.send(BatchApplied(_apply(served, message.changes)))
+            conn.send(BatchApplied(_apply(served, message.changes, spec.project_root)))
         elif isinstance(message, DumpRequest):
             conn.send(DumpResult(_dump(served)))
 
@@ -236,6 +262,7 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, conn: Connection) -> None:
     os.setpgid(0, 0)
     if spec.hot:
         os.environ["HOT"] = "yes"
+        os.environ.setdefault("HOTBED_EXECUTION_TIMEOUT", f"{RELOAD_DEADLINE:g}")
     # A change to .env restarts the worker: the new one reads it again.
     _load_env_file(os.path.join(spec.project_root, ".env"))
     try:

@@ -115,6 +115,7 @@ class WorkerProcess:
         except OSError as exc:
             raise WorkerGone(f"worker {self.pid} is not listening: {exc}") from exc
         pending: asyncio.Future[SyncReport] = self._loop.create_future()
+        pending.add_done_callback(lambda f: f.cancelled() or f.exception())  # a supervisor may stop waiting
         self._pending = pending
         pending.add_done_callback(lambda _: setattr(self, "_pending", None))
         return pending

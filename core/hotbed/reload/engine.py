@@ -116,6 +116,7 @@ class Engine:
             rel = self._under_root(path)
             known = (
                 rel is not None
+                and self._under_root(os.path.realpath(path)) is not None  # no symlink out of the project
                 and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
                 and not os.path.abspath(path).startswith(self._excluded_prefixes)
             )

@@ -1,0 +1,172 @@
+"""Faults a save can bring into a real `hotbed dev`: the server keeps answering throughout.
+
+Each test runs `hotbed dev main:app` on a small Starlette app in tmp_path, edits one module
+into a fault, and checks with a polling client that requests are answered (by the last
+good code) and that the next save, the fix, is applied.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers.devserver import TIMEOUT, DevServer, pid_alive, polling, server_environment, spawn, wait_until
+
+MAIN = """
+import os
+
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import value
+
+
+async def home(request):
+    return JSONResponse({"value": value.VALUE, "pid": os.getpid()})
+
+
+async def crash(request):
+    os._exit(3)
+
+
+app = Starlette(routes=[Route("/", home), Route("/crash", crash)])
+"""
+
+Start = Callable[..., DevServer]
+BLOG = Path(__file__).parents[2] / "examples" / "blog"
+
+
+@pytest.fixture
+def app_root(tmp_path: Path) -> Path:
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "main.py").write_text(textwrap.dedent(MAIN))
+    (root / "value.py").write_text("VALUE = 1\n")
+    return root
+
+
+@pytest.fixture
+def start(app_root: Path) -> Iterator[Start]:
+    servers: list[DevServer] = []
+
+    def run(**env: str) -> DevServer:
+        server = DevServer(app_root, {**server_environment(), **env})
+        servers.append(server)
+        return server
+
+    yield run
+    for server in servers:
+        server.stop()
+
+
+def save_value(server: DevServer, body: str) -> None:
+    (server.root / "value.py").write_text(textwrap.dedent(body))
+
+
+def test_keyboard_interrupt_at_import_rolls_back_and_the_worker_lives_on(start: Start) -> None:
+    server = start()
+    with polling(server, "/") as poller:
+        save_value(server, "raise KeyboardInterrupt\nVALUE = 2\n")
+        server.output.wait_for("KeyboardInterrupt")
+        server.output.wait_for("rolled back")
+        save_value(server, "VALUE = 3\n")
+        wait_until(lambda: poller.seen[-1]["value"] == 3, message="the fix to be served")
+    assert poller.failures == []
+    assert {body["pid"] for body in poller.seen} == {server.first_pid}
+    assert {body["value"] for body in poller.seen} <= {1, 3}
+
+
+def test_a_second_dev_server_in_the_same_project_refuses_naming_the_first(start: Start) -> None:
+    server = start()
+    second = spawn(["dev", "main:app", "--port", "0"], server.root, server_environment())
+    output, _ = second.communicate(timeout=TIMEOUT)
+    assert second.returncode == 1, output
+    assert "already running" in output
+    assert f"pid {server.process.pid}" in output
+    assert server.url in output
+    assert server.get("/")["value"] == 1  # the first one still serves
+
+
+def test_sighup_stops_the_dev_server_cleanly(start: Start) -> None:
+    server = start()
+    assert server.stop(signal.SIGHUP) == 0
+    assert "hotbed dev stopped" in server.output.text
+    assert not pid_alive(server.first_pid)
+    # The lock went with it: the next server in the project starts.
+    assert start().get("/")["value"] == 1
+
+
+SETTINGS = """
+import hotbed
+
+hotbed.hot(__name__).decline()
+
+while {loop}:
+    pass
+
+MODE = {mode!r}
+"""
+
+
+def test_a_replacement_worker_that_never_serves_is_stopped_and_the_fix_is_applied(start: Start, app_root: Path) -> None:
+    (app_root / "settings.py").write_text(SETTINGS.format(loop=False, mode="one"))
+    (app_root / "value.py").write_text("import settings\n\nVALUE = settings.MODE\n")
+    server = start(HOTBED_STARTUP_TIMEOUT="3")
+    with polling(server, "/") as poller:
+        (app_root / "settings.py").write_text(SETTINGS.format(loop=True, mode="loops"))
+        server.output.wait_for("was not serving 3 s after it started")
+        count = len(poller.seen)
+        wait_until(lambda: len(poller.seen) > count + 3, message="the old worker to keep answering")
+        (app_root / "settings.py").write_text(SETTINGS.format(loop=False, mode="two"))
+        wait_until(lambda: poller.seen[-1]["value"] == "two", message="the fix to be served")
+    assert poller.failures == []
+    assert {body["value"] for body in poller.seen} == {"one", "two"}
+
+
+def test_a_worker_stuck_in_a_batch_is_replaced_on_the_current_files(start: Start, app_root: Path) -> None:
+    server = start(HOTBED_EXECUTION_TIMEOUT="1", HOTBED_BATCH_TIMEOUT="3", HOTBED_STARTUP_TIMEOUT="20")
+    stuck = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n"
+    save_value(server, stuck)
+    server.output.wait_for(f"worker {server.first_pid} did not finish the batch within 3 s")
+    wait_until(lambda: not pid_alive(server.first_pid), message="the stuck worker to be stopped")
+    save_value(server, "VALUE = 4\n")
+    assert server.wait_json("/", lambda body: body["value"] == 4, across_restart=True)["pid"] != server.first_pid
+
+
+def test_after_a_crash_only_the_requests_the_dead_worker_held_are_lost(start: Start) -> None:
+    server = start()
+    with polling(server, "/") as poller:
+        with pytest.raises(httpx.HTTPError):  # the request that crashed the worker is the one it held
+            httpx.get(f"{server.url}/crash", timeout=TIMEOUT)
+        server.output.wait_for(f"worker {server.first_pid} died")
+        wait_until(lambda: poller.seen[-1]["pid"] != server.first_pid, message="the new worker's answer")
+        count = len(poller.seen)
+        wait_until(lambda: len(poller.seen) > count + 3, message="more answers")
+    assert len(poller.failures) <= 1, poller.failures  # at most the poller's request in flight at the crash
+
+
+def test_a_module_symlinked_from_outside_the_project_is_not_autoloaded(tmp_path: Path) -> None:
+    blog = tmp_path / "blog"
+    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    outside = tmp_path / "elsewhere" / "evil_api.py"
+    outside.parent.mkdir()
+    outside.write_text(
+        "from hotbed import api\n\n\nclass EvilApi:\n    @api(http_method='GET')\n    def leak(self) -> str:\n"
+        "        return 'leaked'\n"
+    )
+    link = blog / "src" / "application" / "post" / "evil_api.py"
+    link.symlink_to(outside)
+    server = DevServer(blog, server_environment(), target=())
+    try:
+        server.output.wait_for(r"not autoloading .*evil_api\.py: a symlink to .*elsewhere")
+        assert "/leak" not in server.output.text
+        assert server.client.get("/api/evil/leak").status_code == 404
+    finally:
+        server.stop()
