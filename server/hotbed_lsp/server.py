@@ -4,6 +4,8 @@ One thin handler per LSP method; the state (project layout, control connection, 
 status, diagnostics, the module graph for hovers) and the logic live on
 `HotbedLanguageServer`. The dev server is reached over its control socket; when none
 runs, the server still lints, reports `disconnected` and connects as soon as one starts.
+The server's state and its handlers stay in this one module (a few lines past 400): each
+handler is three lines over a method of `HotbedLanguageServer`.
 """
 
 from __future__ import annotations
