@@ -39,7 +39,7 @@ def test_a_new_prop_is_one_line_in_the_files_style(editor: EntityFileEditor) -> 
 @pytest.mark.parametrize(
     ("prop", "field", "words"),
     [
-        ({"name": "class", "type": "string", "length": 8}, "props.7.name", "reserved"),
+        ({"name": "nick name", "type": "string", "length": 8}, "props.7.name", "not a valid name"),
         ({"name": "team", "type": "relation", "with": "Team", "relationType": "BelongsToOne"}, "props.7.with", "Team"),
         ({"name": "nick", "type": "string", "length": "long"}, "props.7.length", "integer"),
     ],

@@ -75,12 +75,12 @@ def test_scenario_1_in_the_ui(blog: tuple[DevServer, str], page: Page, tmp_path:
     before = entity.read_bytes()
     p.click("#add-prop")
     last = p.locator("tr.prop").last
-    last.locator("input[name=name]").fill("class")
+    last.locator("input[name=name]").fill("nick name")
     p.click("#save")
     error = last.locator(".error")
     error.wait_for(timeout=MS)
     wait_until(lambda: error.text_content(), message="the error at the field")
-    assert "class" in (error.text_content() or ""), error.text_content()
+    assert "nick name" in (error.text_content() or ""), error.text_content()
     assert "invalid" in (last.locator("input[name=name]").get_attribute("class") or "")
     shoot(p, tmp_path, "entity-error")
     assert entity.read_bytes() == before

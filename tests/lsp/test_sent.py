@@ -16,6 +16,15 @@ StartEditor = Callable[..., Any]
 BROKEN = "value = (1,  # never closed\n"
 
 
+def _applied(editor: Editor, path: Path, since: int) -> int:
+    """How many batches since `since` applied `path` (re-executed or patched in place)."""
+    return sum(
+        1
+        for s in editor.statuses[since:]
+        if s.state == "ok" and s.report is not None and str(path) in [*s.report.reexecuted, *s.report.patched]
+    )
+
+
 def _watched(editor: Editor, path: Path) -> None:
     """What VS Code's `**/*.py` file watcher sends ~300 ms after the save it already reported."""
     editor.client.workspace_did_change_watched_files(
@@ -44,7 +53,9 @@ async def test_a_save_the_editor_reports_twice_is_applied_once(
     # the event has been too, and any batch it caused would have gone first.
     editor.save(app.other, app.other.read_text() + "\n# one more save\n")
     await editor.applied(app.other, after, "changed")
-    assert dev.runs() == 2, "the first import and one reload: the repeated report made no batch"
+    # one batch applied the module (patched in place or re-executed), and the repeated report made none
+    assert _applied(editor, app.module, since) == 1
+    assert dev.runs() <= 2  # the first import, and at most one re-execution
     assert editor.states(after).count("syncing") == 1
     assert "dear" in dev.served()
 

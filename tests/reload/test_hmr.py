@@ -306,7 +306,8 @@ def test_circular_pair_reexecutes_once_each_in_order(make_project: MakeProject) 
     assert builtins.TRACE == ["ping", "pong"]  # type: ignore[attr-defined]
     builtins.TRACE = []  # type: ignore[attr-defined]
 
-    result = project.change("ping.py", trace + "import pong\ndef hello():\n    return 'PING'\n")
+    # a module-level name too: re-executed (a body alone would be patched in place)
+    result = project.change("ping.py", trace + "import pong\nVALUE = 1\ndef hello():\n    return 'PING'\n")
     assert result.ok
     assert builtins.TRACE == ["ping", "pong"]  # type: ignore[attr-defined]
     assert sys.modules["pong"].hello() == "pong PING"

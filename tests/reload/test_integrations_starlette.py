@@ -127,7 +127,8 @@ def test_replaced_app_keeps_the_lifespan_state(make_project: MakeProject) -> Non
     old = project.load("main").app
     with TestClient(old):  # runs the lifespan, as the worker does once
         pass
-    result = project.change("main.py", MAIN.replace('"v": 1', '"v": 2, "extra": 1'))
+    # a module-level name as well as a body, so the module re-executes and the app is replaced
+    result = project.change("main.py", MAIN.replace('"v": 1', '"v": 2, "extra": 1') + "\nVERSION = 2\n")
     assert result.ok, result.errors
     new = sys.modules["main"].app
     assert new is not old

@@ -228,6 +228,19 @@ def _reachable(module: ModuleType) -> Iterator[Any]:
                     stack.append(content)
 
 
+def _ran_as_a_context(module: ModuleType, functions: set[FunctionType]) -> bool:
+    """Whether one of `functions` is wrapped by `contextlib` (`@asynccontextmanager def lifespan`):
+    the server entered it once at startup, so its new body would only run after a restart."""
+    if not functions:
+        return False
+    for value in _reachable(module):
+        wrapped = getattr(value, "__wrapped__", None) if callable(value) else None
+        code = getattr(value, "__code__", None)
+        if wrapped in functions and code is not None and code.co_filename.endswith("contextlib.py"):
+            return True
+    return False
+
+
 def _caches_of(module: ModuleType | None, functions: set[FunctionType]) -> Iterator[Any]:
     """`functools.cache`/`lru_cache` wrappers of the patched functions: their results are stale."""
     candidates = _reachable(module) if module is not None else gc.get_referrers(*functions)
@@ -282,6 +295,8 @@ def plan_patch(
     if importers_call(names):
         return None
     live = _live_functions(module, (old for old, _ in moved.values()))
+    if _ran_as_a_context(module, {f for old, _ in changed.values() for f in live[old]}):
+        return None  # a lifespan (or another context manager) already ran its old body at startup
     swaps: list[tuple[FunctionType, CodeType]] = []
     for qualname, (old, new) in moved.items():
         functions = live[old]
