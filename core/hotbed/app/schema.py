@@ -10,6 +10,9 @@ inspector) and sorts every difference into one of two kinds:
   These are reported with what a person can do about them (the SQL where there is
   one), and never applied.
 
+Planning and applying share the per-dialect column comparisons, which is why this one
+module runs a little past 400 lines.
+
 Tables nobody declares any more are left alone. After `apply_additive`, models read and
 write through the tables it bound for that database (`bound_table`): the entity's
 columns that really exist, so a withheld column never breaks a query.

@@ -12,6 +12,9 @@ whether a restart is needed. The supervisor is the control channel's handler: it
 answers `sync`, `dump`, `restart` and `status`, and broadcasts every change of state.
 A worker that dies is replaced with back-off; after `MAX_QUICK_CRASHES` quick crashes
 in a row the supervisor waits for the next change.
+
+It runs a few lines past 400: the worker's lifecycle (start, hand over, replace on a missed
+deadline, recover from crashes) is one state machine under one lock, kept in one place.
 """
 
 from __future__ import annotations
