@@ -58,7 +58,12 @@ $(VSIX): $(EXT_STAMP) vscode-extension/package.json $(wildcard vscode-extension/
 pytest: $(STAMP) $(TS_STAMP) editors code-server $(VSIX)
 	scripts/postgres.sh $(BIN)/pytest
 
-test: lint typecheck pytest extension
+# The engine's tests on the machine's other Pythons (3.12, 3.13): the patcher reads bytecode.
+.PHONY: engine-pythons
+engine-pythons:
+	scripts/engine-pythons.sh
+
+test: lint typecheck pytest engine-pythons extension
 
 # The VS Code extension: lint, unit tests, the .vsix, and its protocol test against the real language server.
 

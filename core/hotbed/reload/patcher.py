@@ -66,10 +66,14 @@ def _same_outside_bodies(old: CodeType, new: CodeType) -> bool:
         new.co_cellvars,
     ) or len(old.co_consts) != len(new.co_consts):
         return False
+    # A class body records where it starts (`__firstlineno__`, Python 3.13): a line number too.
+    lines = (old.co_firstlineno, new.co_firstlineno) if "__firstlineno__" in old.co_names else None
     for a, b in zip(old.co_consts, new.co_consts, strict=True):
         if isinstance(a, CodeType) and isinstance(b, CodeType):
             if not _same_outside_bodies(a, b):
                 return False
+        elif (a, b) == lines:
+            continue
         elif type(a) is not type(b) or a != b:
             return False
     return True
