@@ -35,6 +35,13 @@ describe('describeStatus', () => {
         );
     });
 
+    it('ok after a patch in place says how many functions were patched', () => {
+        const patched = report({ patched: [`${ROOT}/routes.py`], patchedFunctions: 2, reexecuted: [] });
+        const shown = describeStatus(status('ok', { report: patched }));
+        expect(shown.text).toMatch(/^\$\(check\) hotbed .* · patched 2 functions$/);
+        expect(renderTooltip(status('ok', { report: patched }), patched)).toContain('- patched in place: 2 functions');
+    });
+
     it('error counts the errors and a click opens the first one at its line and column', () => {
         const second = { ...syntaxError, path: `${ROOT}/src/y.py`, line: 9 };
         const view = describeStatus(status('error', { report: report({ ok: false, errors: [syntaxError, second] }) }));

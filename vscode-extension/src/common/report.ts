@@ -55,6 +55,9 @@ export function reportMarkdown(report: Report): string[] {
     if (report.reexecuted.length > 0) {
         lines.push(`- re-executed: ${plural(report.reexecuted.length, 'module')}`);
     }
+    if (report.patched && report.patched.length > 0) {
+        lines.push(`- patched in place: ${plural(report.patchedFunctions ?? 0, 'function')} in ${paths(report.patched)}`);
+    }
     if (report.generated.length > 0) {
         lines.push(`- generated: ${paths(report.generated)}`);
     }

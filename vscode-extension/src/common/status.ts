@@ -51,6 +51,8 @@ function withDefaults(report: Partial<Report>): Report {
         root: report.root ?? '',
         changed: report.changed ?? [],
         reexecuted: report.reexecuted ?? [],
+        patched: report.patched ?? [],
+        patchedFunctions: report.patchedFunctions ?? 0,
         generated: report.generated ?? [],
         pruned: report.pruned ?? [],
         restart: report.restart ?? [],
@@ -95,6 +97,9 @@ function openProblem(report: Report | null): VsCommand {
 function reloadSummary(report: Report | null): string {
     if (!report) {
         return '';
+    }
+    if (report.patched && report.patched.length > 0) {
+        return ` ${formatDuration(report.durationMs)} · patched ${plural(report.patchedFunctions ?? 0, 'function')}`;
     }
     return ` ${formatDuration(report.durationMs)} · ${plural(report.reexecuted.length, 'module')}`;
 }

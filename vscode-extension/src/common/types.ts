@@ -29,6 +29,9 @@ export interface Report {
     root: string;
     changed: string[];
     reexecuted: string[];
+    /** Modules changed in place (function bodies only): nothing re-executed. */
+    patched?: string[];
+    patchedFunctions?: number;
     generated: string[];
     pruned: string[];
     restart: RestartReason[];
