@@ -207,3 +207,13 @@ def _get(app: FastAPI, path: str) -> Any:
             return (await client.get(path)).json()
 
     return asyncio.run(get())
+
+
+def test_a_generator_handed_over_at_import_re_executes(project: Project) -> None:
+    """A lifespan (or a dependency) passed at import may have been entered already: only a restart or a
+    re-execution runs its new body, never a patch."""
+    source = "async def lifespan(app):\n    yield {'greeting': 'hello'}\n\nCONFIG = {'lifespan': lifespan}\n"
+    project.write("app.py", source)
+    project.load("app")
+    result = project.change("app.py", source.replace("'hello'", "'hi'"))
+    assert not result.patched and result.reexecuted

@@ -33,6 +33,7 @@ __all__ = ["Patch", "plan_patch", "uses_at_import"]
 # Code objects that run while the module executes, not when something is called later.
 _IMPORT_TIME = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>")
 _FUNCTION_FLAGS = inspect.CO_OPTIMIZED | inspect.CO_NEWLOCALS
+_GENERATORS = inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
 
 
 def _is_function(code: CodeType) -> bool:
@@ -139,6 +140,12 @@ def _called(instructions: list[dis.Instruction]) -> Iterator[str]:
             after = instructions[k] if k < len(instructions) else None
             if after is not None and after.opname == "LOAD_CONST" and isinstance(after.argval, CodeType):
                 yield str(ins.argval)
+
+
+def _loaded_at_import(code: CodeType) -> frozenset[str]:
+    """Every name the module's import-time code reads, called or only passed along."""
+    parts = _import_time_codes(code)
+    return frozenset(str(i.argval) for part in parts for i in dis.get_instructions(part) if i.opname in _LOADS)
 
 
 def uses_at_import(code: CodeType) -> frozenset[str]:
@@ -296,6 +303,9 @@ def plan_patch(
     )
     if names & uses_at_import(old_code):
         return None  # the module's own import ran one of them (or its class): a cold start differs
+    generators = {name.rsplit(".", 1)[-1] for name, (_, new) in changed.items() if new.co_flags & _GENERATORS}
+    if generators & _loaded_at_import(old_code):
+        return None  # a generator handed over at import (a lifespan, a dependency) may have been entered already
     if importers_call(names):
         return None
     live = _live_functions(module, (old for old, _ in moved.values()))
