@@ -11,7 +11,6 @@ for python in "$HOME"/.pyenv/versions/3.12*/bin/python3 "$HOME"/.pyenv/versions/
     venv=".venv-py$version"
     if [[ ! -f "$venv/.installed-stamp" || pyproject.toml -nt "$venv/.installed-stamp" ]]; then
         "$python" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --upgrade pip
         "$venv/bin/python" -m pip install --quiet -e . pytest pytest-timeout pytest-asyncio fastapi httpx sqlmodel
         touch "$venv/.installed-stamp"
     fi
