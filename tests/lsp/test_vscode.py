@@ -10,7 +10,6 @@ step leaves a screenshot next to the test's temporary files and names it.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,21 +21,11 @@ import httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
+from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.lsp.conftest import REPO, TIMEOUT, App, DevServer
 
 CODE_SERVER = REPO / ".cache/code-server/node_modules/code-server/out/node/entry.js"
 VSIX = REPO / "vscode-extension/dist/hotbed-0.1.0.vsix"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# What this machine's closed network needs, and what running as root needs.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SETTINGS = {
     "hotbed.interpreter": [sys.executable],
     "editor.autoClosingBrackets": "never",  # typed text arrives as typed
