@@ -172,3 +172,54 @@ def test_sqlmodel_table_classes_reexecute(make_project: MakeProject, tmp_path: P
         session.commit()
         assert session.exec(sqlmodel.select(new.Hero)).one().power == "fly"
     engine.dispose()
+
+
+USERS = """
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from db import Base
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    posts: Mapped[list["Post"]] = relationship("Post", back_populates="author")
+"""
+
+POSTS = """
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from db import Base
+
+class Post(Base):
+    __tablename__ = "posts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    author: Mapped["User"] = relationship("User", back_populates="posts")
+"""
+
+
+def test_a_relationship_by_name_from_an_unchanged_module_reaches_the_new_class(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    """`users.py` names `"Post"` without importing `posts.py`: when only `posts.py` changes, a cold
+    start's `User.posts` is the new `Post`, so `users.py` runs again with it."""
+    project = make_project({"db.py": DB, "users.py": USERS, "posts.py": POSTS, "main.py": "import users, posts\n"})
+    project.load("main")
+    edited = POSTS.replace(
+        'author: Mapped["User"]', 'title: Mapped[str | None] = mapped_column(String(20))\n    author: Mapped["User"]'
+    )
+    result = project.change("posts.py", edited)
+    assert result.ok and result.committed, result.errors
+    assert "users.py" in project.rel(result.reexecuted)
+    users, posts, db = sys.modules["users"], sys.modules["posts"], sys.modules["db"]
+    assert users.User.posts.property.mapper.class_ is posts.Post
+    assert posts.Post.author.property.mapper.class_ is users.User
+    engine = db.engine_for(tmp_path / "app.sqlite")
+    db.Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(users.User(name="ada", posts=[posts.Post(title="first")]))
+        session.commit()
+        user = session.scalars(select(users.User)).one()
+        assert [p.title for p in user.posts] == ["first"]
+    engine.dispose()

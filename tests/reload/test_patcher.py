@@ -7,8 +7,10 @@ import sys
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from hotbed.reload import import_calls
 from tests.helpers.engine_project import Project
 
 HANDLERS = """
@@ -188,17 +190,23 @@ def test_a_syntax_error_changes_nothing(project: Project) -> None:
 
 
 def test_a_route_on_a_shared_app_answers_with_the_new_body(project: Project) -> None:
-    project.write("shared.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
     routes = "from shared import app\n\n\n@app.get('/hello')\ndef hello():\n    return {'message': 'hello'}\n"
-    project.write("routes.py", routes)
-    project.write("main.py", "import routes\nfrom shared import app\n")
-    project.load("main")
-    app: FastAPI = sys.modules["shared"].app
+    app = _shared_app(project, routes)
     assert _get(app, "/hello") == {"message": "hello"}
     result = project.change("routes.py", routes.replace("'message': 'hello'", "'message': 'patched'"))
     assert project.rel(result.patched) == ["routes.py"]
     assert _get(app, "/hello") == {"message": "patched"}
     assert len([r for r in app.routes if getattr(r, "path", "") == "/hello"]) == 1
+
+
+def _shared_app(project: Project, routes: str) -> FastAPI:
+    """`app` in `shared.py`, its routes registered from `routes.py`, both imported by `main.py`."""
+    project.write("shared.py", "from fastapi import FastAPI\n\napp = FastAPI()\n")
+    project.write("routes.py", routes)
+    project.write("main.py", "import routes\nfrom shared import app\n")
+    project.load("main")
+    app: FastAPI = sys.modules["shared"].app
+    return app
 
 
 def _get(app: FastAPI, path: str) -> Any:
@@ -217,3 +225,60 @@ def test_a_generator_handed_over_at_import_re_executes(project: Project) -> None
     project.load("app")
     result = project.change("app.py", source.replace("'hello'", "'hi'"))
     assert not result.patched and result.reexecuted
+
+
+def test_a_function_reached_at_import_through_another_re_executes(project: Project) -> None:
+    """`app = create_app()` in one module, `create_app` calling `build` of a third: `build` ran at import."""
+    project.write("parts.py", "def build():\n    return 'one'\n")
+    project.write("factory.py", "from parts import build\n\n\ndef create_app():\n    return {'built': build()}\n")
+    project.write("main.py", "from factory import create_app\n\napp = create_app()\n")
+    project.load("main")
+    result = project.change("parts.py", "def build():\n    return 'two'\n")
+    assert result.committed and not result.patched, result
+    assert sys.modules["main"].app == {"built": "two"}  # what a cold start gives
+
+
+def test_a_function_not_reached_at_import_is_still_patched(project: Project) -> None:
+    project.write("parts.py", "def build():\n    return 'one'\n\n\ndef later():\n    return 1\n")
+    project.write(
+        "factory.py", "from parts import build, later\n\n\ndef create_app():\n    return {'built': build()}\n"
+    )
+    project.write("main.py", "from factory import create_app\n\napp = create_app()\n")
+    project.load("main")
+    result = project.change("parts.py", "def build():\n    return 'one'\n\n\ndef later():\n    return 2\n")
+    assert project.rel(result.patched) == ["parts.py"], result
+    assert sys.modules["factory"].later() == 2
+
+
+def test_a_handler_docstring_re_executes_so_the_openapi_description_follows(project: Project) -> None:
+    routes = 'from shared import app\n\n\n@app.get(\'/hello\')\ndef hello():\n    """Say hello."""\n    return 1\n'
+    app = _shared_app(project, routes)
+    assert _get(app, "/openapi.json")["paths"]["/hello"]["get"]["description"] == "Say hello."
+    result = project.change("routes.py", routes.replace("Say hello.", "Greet the caller."))
+    assert result.committed and not result.patched, result
+    assert _get(app, "/openapi.json")["paths"]["/hello"]["get"]["description"] == "Greet the caller."
+
+
+def test_a_plain_function_docstring_is_patched(project: Project) -> None:
+    _setup(project)
+    source = HANDLERS.replace("def greet(name):\n", 'def greet(name):\n    """Say hello."""\n')
+    project.change("handlers.py", source)
+    result = project.change("handlers.py", source.replace("Say hello.", "Greet."))
+    assert result.patched and sys.modules["handlers"].greet.__doc__ == "Greet."
+
+
+@pytest.mark.skipif(not import_calls.available(), reason="only Python 3.12+ reports function starts (sys.monitoring)")
+def test_a_function_a_library_calls_at_class_creation_re_executes(project: Project) -> None:
+    """SQLAlchemy calls a `declared_attr` while the class is created: no name in the module's code says so."""
+    source = (
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column\n\n\n"
+        "class Base(DeclarativeBase):\n    pass\n\n\n"
+        "class Named:\n    @declared_attr.directive\n    def __tablename__(cls) -> str:\n"
+        "        return cls.__name__.lower() + 's'\n\n\n"
+        "class User(Named, Base):\n    id: Mapped[int] = mapped_column(primary_key=True)\n"
+    )
+    project.write("models.py", source)
+    project.load("models")
+    result = project.change("models.py", source.replace("+ 's'", "+ '_table'"))
+    assert result.committed and not result.patched, result
+    assert sys.modules["models"].User.__table__.name == "user_table"

@@ -296,9 +296,11 @@ class Supervisor:
                     f"[red]✗ worker {worker.pid} exited before serving ({describe_exit(worker.process.exitcode)})[/]"
                 )
             return None
+        return worker
+
+    def _announce(self, worker: WorkerProcess) -> None:
         elapsed = worker.ready_at - worker.started_at
         self.console.print(f"[green]✓ worker {worker.pid} serving {self.spec.target}[/] [dim]({elapsed:.2f} s)[/]")
-        return worker
 
     async def _ensure_worker(self) -> None:
         """Start workers, backing off, until one serves, `MAX_QUICK_CRASHES` fail, or we stop."""
@@ -308,6 +310,7 @@ class Supervisor:
             worker = await self._spawn()
             if worker is not None:
                 self.current = worker
+                self._announce(worker)
                 self._set_status("ok", f"worker {worker.pid} serving {self.spec.target}")
                 return
             self._crashes += 1
@@ -360,6 +363,7 @@ class Supervisor:
         if old is not None:
             await old.stop(STOP_TIMEOUT)
         # Only now: until the old worker is gone, a request may still reach the old code.
+        self._announce(new)
         self._set_status("ok", f"worker {new.pid} serving {self.spec.target} (restarted)")
 
     def _on_exit(self, worker: WorkerProcess) -> None:

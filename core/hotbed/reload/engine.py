@@ -23,7 +23,8 @@ from hotbed.exceptions import EngineStateError, RestartRequired
 from hotbed.reload.globs import GlobSet
 from hotbed.reload.graph import ModuleGraph, Node
 from hotbed.reload.hot import HotContext, set_context_source
-from hotbed.reload.patcher import Patch, plan_patch, uses_at_import
+from hotbed.reload.import_calls import ImportCalls
+from hotbed.reload.patcher import Patch, plan_patch
 from hotbed.reload.tracker import ImportTracker, file_hash
 from hotbed.reload.transaction import Transaction
 from hotbed.reload.types import Change, CommitHook, ReloadResult, RestartReason
@@ -65,9 +66,8 @@ class Engine:
         self.compiled: dict[str, tuple[bytes, CodeType]] = {}
         self.transaction: Transaction | None = None
         self.commit_hooks: list[CommitHook] = []
-        # Names some loaded module calls while importing (a superset: entries are never removed).
-        self._called_at_import: set[str] = set()
-        self._uses_counted: dict[int, CodeType] = {}
+        # Which project functions ran while modules executed: those are re-executed, not patched.
+        self.import_calls = ImportCalls(self.is_project_file, self.compiled)
         # Changes of batches that rolled back, retried with every batch until one commits.
         self.pending: dict[str, Change] = {}
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
@@ -92,6 +92,7 @@ class Engine:
     def stop(self) -> None:
         global _current
         self.tracker.uninstall()
+        self.import_calls.close()
         if _current is self:
             _current = None
             set_context_source(None)
@@ -156,9 +157,12 @@ class Engine:
             self.graph.clear_static_deps(node)
         node.pending_context = None
         self.executing[name] = self.executing.get(name, 0) + 1
+        self.import_calls.forget(name)
+        self.import_calls.started(name)
         return node
 
     def after_exec(self, node: Node, *, ok: bool) -> None:
+        self.import_calls.finished()
         depth = self.executing.get(node.name, 1) - 1
         if depth:
             self.executing[node.name] = depth
@@ -327,7 +331,7 @@ class Engine:
             except (SyntaxError, ValueError):
                 return None  # the transaction reports it, located
             patch = plan_patch(
-                node.path, known[1], new_code, sys.modules.get(node.name), partial(self._importers_call, node)
+                node.path, known[1], new_code, sys.modules.get(node.name), partial(self.import_calls.ran, node.path)
             )
             if patch is None:
                 return None
@@ -355,20 +359,6 @@ class Engine:
             root=str(self.root),
         )
 
-    def _importers_call(self, node: Node, names: frozenset[str]) -> bool:
-        """Whether a module importing `node` calls one of `names` at import (see `uses_at_import`).
-
-        Most edits touch names no module calls at import, so a union over every loaded module
-        answers first; only a name in it sends the check through the importers.
-        """
-        for code in (code for _, code in self.compiled.values() if id(code) not in self._uses_counted):
-            self._uses_counted[id(code)] = code
-            self._called_at_import.update(uses_at_import(code))
-        if not names & self._called_at_import:
-            return False
-        compiled = self.compiled
-        return any(names & uses_at_import(compiled[d.path][1]) for d in node.dependents if d.path in compiled)
-
     def invalidate_node(self, node: Node) -> None:
         """`hot.invalidate()`: inside a reload, widen it; outside, reload the importers now."""
         with self.lock:
@@ -393,11 +383,14 @@ class Engine:
     def _run(self, plan: list[Node], removed: list[Node], changed: tuple[str, ...], started: float) -> ReloadResult:
         transaction = Transaction(self, plan, removed)
         self.transaction = transaction
+        ran_at_import = self.import_calls.snapshot()
         try:
             with self.tracker.staging():
                 outcome = transaction.run()
         finally:
             self.transaction = None
+        if not outcome.committed:
+            self.import_calls.restore(ran_at_import)
         logger.debug("reload of %d modules: %s", len(plan), outcome)
         return ReloadResult(
             changed=changed,

@@ -23,12 +23,12 @@ import gc
 import inspect
 import linecache
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-__all__ = ["Patch", "plan_patch", "uses_at_import"]
+__all__ = ["Patch", "body_calls", "plan_patch", "uses_at_import"]
 
 # Code objects that run while the module executes, not when something is called later.
 _IMPORT_TIME = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>")
@@ -106,9 +106,7 @@ def _import_time_codes(code: CodeType) -> Iterator[CodeType]:
 _LOADS = frozenset({"LOAD_NAME", "LOAD_GLOBAL", "LOAD_ATTR", "LOAD_METHOD", "LOAD_DEREF", "LOAD_FAST"})
 # Where the callee sits next to the NULL a call pushes: before it from 3.13 on, after it until then.
 _CALLEE_BEFORE_NULL = sys.version_info >= (3, 13)
-# id(code) -> (code, names): keyed by identity, since hashing a code object walks all of it;
-# the code is kept so its id is never reused for another.
-_used_cache: dict[int, tuple[CodeType, frozenset[str]]] = {}
+_STORES = frozenset({"STORE_NAME", "STORE_GLOBAL", "STORE_FAST", "STORE_DEREF"})
 
 
 def _called(instructions: list[dis.Instruction]) -> Iterator[str]:
@@ -149,18 +147,38 @@ def _loaded_at_import(code: CodeType) -> frozenset[str]:
 
 
 def uses_at_import(code: CodeType) -> frozenset[str]:
-    """The names a module's import-time code calls or decorates with (so their bodies ran); cached per code.
+    """The names a module's import-time code calls or decorates with (so their bodies ran).
 
     Names only passed along (`Depends(get_db)`, `add_api_route("/", handler)`) are not in it:
     what receives them is assumed to call them later, as registries do.
     """
-    cached = _used_cache.get(id(code))
-    if cached is not None:
-        return cached[1]
-    parts = _import_time_codes(code)
-    found = frozenset(name for part in parts for name in _called(list(dis.get_instructions(part))))
-    _used_cache[id(code)] = (code, found)
-    return found
+    return frozenset(name for part in _import_time_codes(code) for name in _called(list(dis.get_instructions(part))))
+
+
+def body_calls(code: CodeType) -> dict[str, frozenset[str]]:
+    """For each function the module defines (by simple name), the names its body calls."""
+    calls: dict[str, frozenset[str]] = {}
+    for function in _functions(code):
+        called = frozenset(_called(list(dis.get_instructions(function))))
+        calls[function.co_name] = calls.get(function.co_name, frozenset()) | called
+    return calls
+
+
+def _handed_over(code: CodeType) -> frozenset[str]:
+    """Functions import-time code gives to something as it defines them (a decorator, a call):
+    what received them may have read their docstring (a route's description, a command's help)."""
+    found: set[str] = set()
+    for part in _import_time_codes(code):
+        instructions = list(dis.get_instructions(part))
+        for i, ins in enumerate(instructions):
+            if ins.opname != "LOAD_CONST" or not isinstance(ins.argval, CodeType) or not _is_function(ins.argval):
+                continue
+            j = i + 1
+            while j < len(instructions) and instructions[j].opname in ("MAKE_FUNCTION", "SET_FUNCTION_ATTRIBUTE"):
+                j += 1
+            if j < len(instructions) and instructions[j].opname not in _STORES:
+                found.add(ins.argval.co_name)
+    return frozenset(found)
 
 
 @dataclass(slots=True)
@@ -192,7 +210,6 @@ class Patch:
         for cache in _caches_of(self.module, {f for f, _ in self.swaps}):
             cache.cache_clear()
         linecache.checkcache(self.path)  # tracebacks and inspect read the new source
-
 
     def revert(self) -> None:
         """Put back the code objects `apply` replaced (another module of the batch failed)."""
@@ -281,12 +298,12 @@ def plan_patch(
     old_code: CodeType,
     new_code: CodeType,
     module: ModuleType | None,
-    importers_call: Callable[[frozenset[str]], bool],
+    ran_at_import: Callable[[Collection[str], frozenset[str]], bool],
 ) -> Patch | None:
     """The patch that turns `old_code`'s module into `new_code`'s, or None when re-execution is needed.
 
-    `importers_call(names)` tells whether a module importing this one calls one of `names`
-    while it executes (then it would hold results of the old bodies).
+    `ran_at_import(qualnames, names)` tells whether one of the changed functions ran while
+    some module executed (then that module holds results of the old bodies).
     """
     if module is None or not _same_outside_bodies(old_code, new_code):
         return None
@@ -306,8 +323,17 @@ def plan_patch(
     generators = {name.rsplit(".", 1)[-1] for name, (_, new) in changed.items() if new.co_flags & _GENERATORS}
     if generators & _loaded_at_import(old_code):
         return None  # a generator handed over at import (a lifespan, a dependency) may have been entered already
-    if importers_call(names):
+    if ran_at_import(changed.keys(), names):
         return None
+    redocumented = {
+        part
+        for name, (old, new) in changed.items()
+        if _docstring(old) != _docstring(new)
+        for part in name.split(".")
+        if part != "<locals>"
+    }
+    if redocumented & (_handed_over(old_code) | _loaded_at_import(old_code)):
+        return None  # what it was handed to at import may show the old docstring (an OpenAPI description)
     live = _live_functions(module, (old for old, _ in moved.values()))
     if _ran_as_a_context(module, {f for old, _ in changed.values() for f in live[old]}):
         return None  # a lifespan (or another context manager) already ran its old body at startup

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from hotbed.reload import integrations
 from hotbed.reload.graph import ModuleGraph, Node
-from hotbed.reload.integrations import Replaced, Undo
+from hotbed.reload.integrations import Also, Replaced, Undo
 from hotbed.reload.tracker import CodeCache, import_untracked, load_code
 from hotbed.reload.types import CommitHook, ReloadError, RestartReason
 from hotbed.reload.watchdog import execution_deadline
@@ -140,7 +140,32 @@ class Transaction:
                 if hasattr(parent, child):
                     delattr(parent, child)
 
+    def _widen(self) -> None:
+        """Add the modules integrations say must run again with the planned ones, and their importers."""
+        planned = set(self.order)
+        i = 0
+        while i < len(self.order):
+            node = self.order[i]
+            i += 1
+            old = sys.modules.get(node.name)
+            if old is None:
+                continue
+            for integration in integrations.active():
+                also: Also | None = getattr(integration, "also", None)
+                for name in also(node.name, old) if also is not None else ():
+                    other = self.engine.graph.by_name.get(name)
+                    if other is None or other in planned:
+                        continue
+                    order, reasons = self.engine.graph.propagate(other)
+                    self.restart.extend(reasons)
+                    for added in order:
+                        if added not in planned:
+                            planned.add(added)
+                            self.order.append(added)
+        self.order.sort(key=lambda n: n.seq)
+
     def run(self) -> Outcome:
+        self._widen()
         try:
             for node in self.order:
                 self._compile(node)

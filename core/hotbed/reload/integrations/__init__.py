@@ -9,6 +9,7 @@ imported only once its library is.
 from __future__ import annotations
 
 from hotbed.reload.integrations.registry import (
+    Also,
     Integration,
     Replaced,
     Undo,
@@ -18,7 +19,7 @@ from hotbed.reload.integrations.registry import (
     unregister,
 )
 
-__all__ = ["Integration", "Replaced", "Undo", "active", "register", "registered", "unregister"]
+__all__ = ["Also", "Integration", "Replaced", "Undo", "active", "register", "registered", "unregister"]
 
 
 def _sqlalchemy() -> Integration:

@@ -14,15 +14,17 @@ the integration's own code only once the app imported it.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Protocol
 
-__all__ = ["Integration", "Replaced", "Undo", "active", "register", "registered", "unregister"]
+__all__ = ["Also", "Integration", "Replaced", "Undo", "active", "register", "registered", "unregister"]
 
 # Put back what `take_out` removed; called on rollback, newest first.
 Undo = Callable[[], None]
+# An integration's optional `also(name, old)`: the modules that must run again with `name`.
+Also = Callable[[str, ModuleType], Iterable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +40,11 @@ class Replaced:
 class Integration(Protocol):
     """What a framework integration does at each step of a reload.
 
-    `take_out(name, old)` runs before module `name` executes again, with its old version:
+    An integration may also have `also(name, old) -> Iterable[str]` (optional: `Also`), run
+    while the reload is planned: the modules that must run again with `name` because they
+    hold what it defines in a way only their own execution renews (a relationship by name
+    from an unchanged module). `take_out(name, old)` runs before
+    module `name` executes again, with its old version:
     remove what that version registered in objects that outlive it and return an `Undo`
     (or None when it registered nothing). `restart(replaced)` runs before the commit and
     may return (module name, message) pairs: reasons the worker must restart instead.

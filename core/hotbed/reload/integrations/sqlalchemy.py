@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from sqlalchemy import MetaData, Table, event
-from sqlalchemy.orm import clsregistry
+from sqlalchemy.orm import RelationshipProperty, clsregistry
 from sqlalchemy.orm.decl_api import registry as Registry
 from sqlalchemy.orm.mapper import _mapper_registries
 
@@ -40,6 +40,34 @@ def _executing_module() -> str | None:
     return None
 
 
+def _target(argument: Any) -> Any:
+    """What a `relationship()` argument names: a class, a mapper, a string, or a callable giving one."""
+    if callable(argument) and not isinstance(argument, type):
+        try:
+            argument = argument()
+        except Exception:
+            return None
+    return getattr(argument, "class_", argument)
+
+
+def _points_at(mapper: Any, classes: set[Any], class_names: set[str], tables: set[Table], names: set[str]) -> bool:
+    for prop in mapper.relationships if mapper.configured else mapper._init_properties.values():
+        if not isinstance(prop, RelationshipProperty):
+            continue
+        target = _target(prop.argument)
+        if target in classes or (isinstance(target, str) and target in class_names):
+            return True
+        secondary = _target(getattr(prop, "secondary", None))
+        if secondary in tables or (isinstance(secondary, str) and secondary in names):
+            return True
+    local = getattr(mapper, "local_table", None)
+    if isinstance(local, Table):
+        for fk in local.foreign_keys:
+            if fk.target_fullname.rpartition(".")[0] in names:
+                return True
+    return False
+
+
 class SQLAlchemyIntegration:
     def __init__(self) -> None:
         self.owners: weakref.WeakKeyDictionary[Table, str] = weakref.WeakKeyDictionary()
@@ -51,6 +79,32 @@ class SQLAlchemyIntegration:
             owner = _executing_module()
             if owner is not None:
                 self.owners[table] = owner
+
+    def also(self, name: str, old: ModuleType) -> list[str]:
+        """Modules whose mapped classes point at `name`'s by relationship, secondary table or foreign
+        key: configured against the old classes, they are renewed only by running again."""
+        classes = {
+            manager.class_
+            for reg in list(_mapper_registries)
+            for manager in list(reg._managers)
+            if getattr(manager.class_, "__module__", None) == name
+        }
+        tables = {t for c in classes if isinstance(t := getattr(c, "__table__", None), Table)}
+        tables |= {t for t in vars(old).values() if isinstance(t, Table)}
+        if not classes and not tables:
+            return []
+        class_names = {c.__name__ for c in classes} | {f"{c.__module__}.{c.__name__}" for c in classes}
+        table_names = {t.fullname for t in tables}
+        found: set[str] = set()
+        for reg in list(_mapper_registries):
+            for manager in list(reg._managers):
+                cls = manager.class_
+                module = getattr(cls, "__module__", None)
+                if module is None or module == name or module in found:
+                    continue
+                if _points_at(manager.mapper, classes, class_names, tables, table_names):
+                    found.add(module)
+        return sorted(found)
 
     def take_out(self, name: str, old: ModuleType) -> Undo | None:
         classes: list[tuple[Registry, Any, Any]] = []
