@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Mapping
 from types import CodeType
 from typing import Any
 
-from hotbed.reload.patcher import body_calls, uses_at_import
+from hotbed.reload.patcher import function_codes, import_time_codes, uses_at_import
 
 __all__ = ["ImportCalls", "available"]
 
@@ -52,9 +52,12 @@ class ImportCalls:
         self._ran: dict[tuple[str, str], set[str]] = {}
         self._stack: list[str] = []
         self._tool: int | None = None
-        # path -> (its code, names its import calls, names each of its function bodies calls)
-        self._read: dict[str, tuple[CodeType, frozenset[str], dict[str, frozenset[str]]]] = {}
-        self._reached: frozenset[str] | None = None
+        # The bytecode fallback's index: path -> what its current code mentions; a name -> the
+        # paths whose import-time code mentions it; a name -> the functions (by simple name,
+        # with a count of modules) whose body mentions it.
+        self._read: dict[str, _Index] = {}
+        self._at_import: dict[str, set[str]] = {}
+        self._mentioned_by: dict[str, dict[str, int]] = {}
 
     @property
     def observing(self) -> bool:
@@ -64,33 +67,56 @@ class ImportCalls:
         """Whether one of the functions (`qualnames` of `path`; simple `names`) ran at some import."""
         if self.observing:
             return any(self._ran.get((path, qualname)) for qualname in qualnames)
-        return bool(names & self._reached_by_name())
+        return self._reached_by_name(names)
 
-    def _reached_by_name(self) -> frozenset[str]:
-        """Without a hook: the names import-time code calls, then what those functions' bodies
-        call, and so on, matched by name across the project (a superset: names collide)."""
+    def _reached_by_name(self, names: frozenset[str]) -> bool:
+        """Without a hook: whether import-time code calls one of `names`, or a function whose body
+        mentions one, and so on up, matched by name across the project (a superset: names collide).
+
+        Walked from the changed names up, through an index of the project's code that only reads
+        names, kept up to date module by module; bytecode is read only where import-time code
+        mentions a name on the way."""
+        self._index_current_code()
+        seen = set(names)
+        frontier: set[str] = set(names)
+        while frontier:
+            callers: set[str] = set()
+            for name in frontier:
+                for path in self._at_import.get(name, ()):
+                    if name in self._read[path].called_at_import():
+                        return True
+                callers.update(self._mentioned_by.get(name, ()))
+            frontier = callers - seen
+            seen |= callers
+        return False
+
+    def _index_current_code(self) -> None:
+        for path in [p for p in self._read if p not in self._compiled]:
+            self._unindex(path)
         for path, (_, code) in self._compiled.items():
             known = self._read.get(path)
-            if known is None or known[0] is not code:
-                self._read[path] = (code, uses_at_import(code), body_calls(code))
-                self._reached = None
-        for path in [p for p in self._read if p not in self._compiled]:
-            del self._read[path]
-            self._reached = None
-        if self._reached is None:
-            reached: set[str] = set().union(*(seeds for _, seeds, _ in self._read.values()))
-            bodies: dict[str, set[str]] = {}
-            for _, _, calls in self._read.values():
-                for name, names in calls.items():
-                    bodies.setdefault(name, set()).update(names)
-            todo = list(reached)
-            while todo:
-                for callee in bodies.get(todo.pop(), ()):
-                    if callee not in reached:
-                        reached.add(callee)
-                        todo.append(callee)
-            self._reached = frozenset(reached)
-        return self._reached
+            if known is not None and known.code is code:
+                continue
+            if known is not None:
+                self._unindex(path)
+            index = self._read[path] = _Index(code)
+            for name in index.at_import:
+                self._at_import.setdefault(name, set()).add(path)
+            for name, callers in index.mentioned_by.items():
+                counts = self._mentioned_by.setdefault(name, {})
+                for caller in callers:
+                    counts[caller] = counts.get(caller, 0) + 1
+
+    def _unindex(self, path: str) -> None:
+        index = self._read.pop(path)
+        for name in index.at_import:
+            self._at_import[name].discard(path)
+        for name, callers in index.mentioned_by.items():
+            counts = self._mentioned_by[name]
+            for caller in callers:
+                counts[caller] -= 1
+                if not counts[caller]:
+                    del counts[caller]
 
     def forget(self, name: str) -> None:
         for modules in self._ran.values():
@@ -140,3 +166,27 @@ class ImportCalls:
         if self._stack:
             self._ran.setdefault((code.co_filename, code.co_qualname), set()).add(self._stack[-1])
         return None
+
+
+class _Index:
+    """The names one module's code mentions: at import time, and in each function's body."""
+
+    __slots__ = ("_called", "at_import", "code", "mentioned_by")
+
+    def __init__(self, code: CodeType) -> None:
+        self.code = code
+        self.at_import = frozenset(n for part in import_time_codes(code) for n in _mentions(part))
+        self._called: frozenset[str] | None = None
+        self.mentioned_by: dict[str, set[str]] = {}  # a name -> the functions whose body mentions it
+        for function in function_codes(code):
+            for name in _mentions(function):
+                self.mentioned_by.setdefault(name, set()).add(function.co_name)
+
+    def called_at_import(self) -> frozenset[str]:
+        if self._called is None:
+            self._called = uses_at_import(self.code)
+        return self._called
+
+
+def _mentions(code: CodeType) -> tuple[str, ...]:
+    return code.co_names + code.co_varnames + code.co_freevars

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-__all__ = ["Patch", "body_calls", "plan_patch", "uses_at_import"]
+__all__ = ["Patch", "function_codes", "import_time_codes", "plan_patch", "uses_at_import"]
 
 # Code objects that run while the module executes, not when something is called later.
 _IMPORT_TIME = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>")
@@ -86,21 +86,21 @@ def _behaviour(code: CodeType) -> tuple[Any, ...]:
     return (code.co_code, consts, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars, code.co_flags)
 
 
-def _functions(code: CodeType) -> Iterator[CodeType]:
+def function_codes(code: CodeType) -> Iterator[CodeType]:
     """Every function code object defined in `code`, at any depth."""
     for const in code.co_consts:
         if isinstance(const, CodeType):
             if _is_function(const):
                 yield const
-            yield from _functions(const)
+            yield from function_codes(const)
 
 
-def _import_time_codes(code: CodeType) -> Iterator[CodeType]:
+def import_time_codes(code: CodeType) -> Iterator[CodeType]:
     """The module's own code and what runs with it: class bodies and comprehensions, not functions."""
     yield code
     for const in code.co_consts:
         if isinstance(const, CodeType) and not _is_function(const):
-            yield from _import_time_codes(const)
+            yield from import_time_codes(const)
 
 
 _LOADS = frozenset({"LOAD_NAME", "LOAD_GLOBAL", "LOAD_ATTR", "LOAD_METHOD", "LOAD_DEREF", "LOAD_FAST"})
@@ -142,7 +142,7 @@ def _called(instructions: list[dis.Instruction]) -> Iterator[str]:
 
 def _loaded_at_import(code: CodeType) -> frozenset[str]:
     """Every name the module's import-time code reads, called or only passed along."""
-    parts = _import_time_codes(code)
+    parts = import_time_codes(code)
     return frozenset(str(i.argval) for part in parts for i in dis.get_instructions(part) if i.opname in _LOADS)
 
 
@@ -152,23 +152,14 @@ def uses_at_import(code: CodeType) -> frozenset[str]:
     Names only passed along (`Depends(get_db)`, `add_api_route("/", handler)`) are not in it:
     what receives them is assumed to call them later, as registries do.
     """
-    return frozenset(name for part in _import_time_codes(code) for name in _called(list(dis.get_instructions(part))))
-
-
-def body_calls(code: CodeType) -> dict[str, frozenset[str]]:
-    """For each function the module defines (by simple name), the names its body calls."""
-    calls: dict[str, frozenset[str]] = {}
-    for function in _functions(code):
-        called = frozenset(_called(list(dis.get_instructions(function))))
-        calls[function.co_name] = calls.get(function.co_name, frozenset()) | called
-    return calls
+    return frozenset(name for part in import_time_codes(code) for name in _called(list(dis.get_instructions(part))))
 
 
 def _handed_over(code: CodeType) -> frozenset[str]:
     """Functions import-time code gives to something as it defines them (a decorator, a call):
     what received them may have read their docstring (a route's description, a command's help)."""
     found: set[str] = set()
-    for part in _import_time_codes(code):
+    for part in import_time_codes(code):
         instructions = list(dis.get_instructions(part))
         for i, ins in enumerate(instructions):
             if ins.opname != "LOAD_CONST" or not isinstance(ins.argval, CodeType) or not _is_function(ins.argval):
@@ -307,8 +298,8 @@ def plan_patch(
     """
     if module is None or not _same_outside_bodies(old_code, new_code):
         return None
-    old_functions = {code.co_qualname: code for code in _functions(old_code)}
-    new_functions = {code.co_qualname: code for code in _functions(new_code)}
+    old_functions = {code.co_qualname: code for code in function_codes(old_code)}
+    new_functions = {code.co_qualname: code for code in function_codes(new_code)}
     if old_functions.keys() != new_functions.keys():
         return None  # a function defined twice under one name, or nested differently
     # Every function whose code differs gets the new code (line numbers too), but only those
