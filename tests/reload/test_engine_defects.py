@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from hotbed.reload import hmr
 from hotbed.reload.types import Change
 from tests.helpers.engine_project import MakeProject
@@ -125,3 +127,25 @@ def test_a_module_no_longer_imported_is_pruned_not_reexecuted(make_project: Make
     assert project.rel(result.pruned) == ["helper.py"]
     assert "helper" not in sys.modules
     assert sys.modules["base"].Y == 2
+
+
+def test_one_file_imported_under_two_names_reloads_under_both(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`src/` is a package and on `sys.path` too (a common test setup): `src.models` and `models`
+    are two modules of one file, and a cold start of the new file gives both the new code."""
+    models = "class Item:\n    kind = 'old'\n\n\ndef describe():\n    return 'old'\n"
+    project = make_project(
+        {
+            "src/__init__.py": "",
+            "src/models.py": models,
+            "main.py": "import models\nimport src.models\n\nKINDS = (models.Item.kind, src.models.Item.kind)\n",
+        }
+    )
+    monkeypatch.syspath_prepend(str(project.root / "src"))
+    project.load("main")
+    for edit in (models.replace("return 'old'", "return 'new'"), models.replace("'old'", "'new'")):
+        result = project.change("src/models.py", edit)
+        assert result.ok and result.committed, result.errors
+        assert (sys.modules["models"].describe(), sys.modules["src.models"].describe()) == ("new", "new"), result
+    assert sys.modules["main"].KINDS == ("new", "new")

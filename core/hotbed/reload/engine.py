@@ -227,13 +227,13 @@ class Engine:
             reason = self._restart_reason(path)
             if reason is not None:
                 raise RestartRequired([reason])
-            node = self.graph.by_path.get(path)
-            if node is None:
-                return []
-            order, reasons = self.graph.propagate(node, include_start=event != "unlink")
-            if reasons:
-                raise RestartRequired(reasons)
-            return [n.path for n in order]
+            paths: dict[str, None] = {}
+            for node in self.graph.at(path):
+                order, reasons = self.graph.propagate(node, include_start=event != "unlink")
+                if reasons:
+                    raise RestartRequired(reasons)
+                paths.update(dict.fromkeys(n.path for n in order))
+            return list(paths)
 
     # -- reloading -------------------------------------------------------------------------
 
@@ -274,19 +274,20 @@ class Engine:
                 if reason is not None:
                     reasons.append(reason)
                     continue
-                node = self.graph.by_path.get(path)
-                if node is None:
+                nodes = self.graph.at(path)
+                if not nodes:
                     continue
                 try:
                     content = Path(path).read_bytes()
                 except FileNotFoundError:
-                    removed.append(node)
+                    removed.extend(nodes)
                     continue
                 digest = file_hash(content)
-                if digest != node.source_hash:
-                    changed.append(node)
-                    hashes[node] = digest
-                    contents[node] = content
+                for node in nodes:
+                    if digest != node.source_hash:
+                        changed.append(node)
+                        hashes[node] = digest
+                        contents[node] = content
             if changed and not removed and not reasons:
                 # Bodies only: patched in place, before any importer is even looked at.
                 patched = self._patch(changed, contents, hashes, started)
@@ -301,7 +302,7 @@ class Engine:
                 order, why = self.graph.propagate(node, include_start=False)
                 plan.update(dict.fromkeys(order))
                 reasons.extend(why)
-            changed_paths = tuple(n.path for n in (*changed, *removed))
+            changed_paths = tuple(dict.fromkeys(n.path for n in (*changed, *removed)))
             if reasons:
                 changed_paths += tuple(r.path for r in reasons if r.kind == "restart-glob")
                 return ReloadResult(
@@ -351,8 +352,8 @@ class Engine:
             node.version += 1
             self.compiled[node.path] = (hashes[node], patch.new_code)
         return ReloadResult(
-            changed=tuple(n.path for n in changed),
-            patched=tuple(n.path for n in changed),
+            changed=tuple(dict.fromkeys(n.path for n in changed)),
+            patched=tuple(dict.fromkeys(n.path for n in changed)),
             patched_functions=sum(p.functions for _, p in patches),
             committed=True,
             duration=time.perf_counter() - started,

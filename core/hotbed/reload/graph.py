@@ -53,18 +53,23 @@ class Node:
 class ModuleGraph:
     def __init__(self) -> None:
         self.by_name: dict[str, Node] = {}
-        self.by_path: dict[str, Node] = {}
+        # One file may be imported under two names (`src.models` and `models`): a node each.
+        self.by_path: dict[str, list[Node]] = {}
         self._seq = 0
 
     def __len__(self) -> int:
-        return len(self.by_path)
+        return len(self.by_name)
 
     def __iter__(self) -> Iterator[Node]:
-        return iter(list(self.by_path.values()))
+        return iter(list(self.by_name.values()))
+
+    def at(self, path: str) -> list[Node]:
+        """The modules executing `path`, in the order they were first imported."""
+        return self.by_path.get(path, [])
 
     def add(self, node: Node) -> Node:
         self.by_name[node.name] = node
-        self.by_path[node.path] = node
+        self.by_path.setdefault(node.path, []).append(node)
         return node
 
     def next_seq(self) -> int:
@@ -94,7 +99,11 @@ class ModuleGraph:
 
     def remove(self, node: Node) -> None:
         self.by_name.pop(node.name, None)
-        self.by_path.pop(node.path, None)
+        same_file = self.by_path.get(node.path, [])
+        if node in same_file:
+            same_file.remove(node)
+        if not same_file:
+            self.by_path.pop(node.path, None)
         for dep in node.dependencies:
             dep.dependents.discard(node)
         for importer in node.dependents:

@@ -115,6 +115,9 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
     if len(data) > _HEADER.size:
         magic, mtime_ns, size, cached_digest = _HEADER.unpack_from(data)
         fresh = cached_digest == digest if verify else mtime_ns == st.st_mtime_ns and size == st.st_size
+        known = engine.compiled.get(path)
+        if magic == _MAGIC and fresh and known is not None and known[0] == cached_digest:
+            return known[1], cached_digest  # the file imported under a second name: one code for both
         if magic == _MAGIC and fresh:
             code = marshal.loads(memoryview(data)[_HEADER.size :])
             if isinstance(code, CodeType):
@@ -125,6 +128,9 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
         with open(path, "rb") as file:
             source = file.read()
     digest = file_hash(source)
+    known = engine.compiled.get(path)
+    if known is not None and known[0] == digest:
+        return known[1], digest
     code = compile(source, path, "exec", dont_inherit=True)
     engine.compiled[path] = (digest, code)
     if not sys.dont_write_bytecode and time.time_ns() - st.st_mtime_ns > _RACY_NS:
