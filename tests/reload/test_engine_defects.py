@@ -149,3 +149,38 @@ def test_one_file_imported_under_two_names_reloads_under_both(
         assert result.ok and result.committed, result.errors
         assert (sys.modules["models"].describe(), sys.modules["src.models"].describe()) == ("new", "new"), result
     assert sys.modules["main"].KINDS == ("new", "new")
+
+
+def test_an_unguarded_invalidate_during_the_first_import_starts_no_nested_reload(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "log.py": "RUNS = []\n",
+            "counter.py": "import hotbed, log\n\nlog.RUNS.append('counter')\nhotbed.hot(__name__).invalidate()\n",
+            "user.py": "import counter\nimport log\n\nlog.RUNS.append('user')\n",
+        }
+    )
+    project.load("user")
+    assert sys.modules["log"].RUNS == ["counter", "user"]  # each ran once, as in a plain import
+
+
+CYCLE_A = """
+import hotbed
+import cycle_b
+
+hot = hotbed.hot(__name__)
+hot.accept()
+VERSION = 1
+if hot.data.get("seen"):
+    hot.invalidate()
+hot.data["seen"] = True
+"""
+
+
+def test_invalidate_inside_an_import_cycle_leaves_no_stale_reference(make_project: MakeProject) -> None:
+    project = make_project({"cycle_a.py": CYCLE_A, "cycle_b.py": "import cycle_a\n", "main.py": "import cycle_a\n"})
+    project.load("main")
+    result = project.change("cycle_a.py", CYCLE_A.replace("VERSION = 1", "VERSION = 2"))
+    assert result.ok and result.committed, result.errors
+    a, b = sys.modules["cycle_a"], sys.modules["cycle_b"]
+    assert a.cycle_b is b and b.cycle_a is a, "each module of the cycle holds the other's current version"
+    assert a.VERSION == 2

@@ -26,8 +26,8 @@ from hotbed.reload.hot import HotContext, set_context_source
 from hotbed.reload.import_calls import ImportCalls
 from hotbed.reload.patcher import Patch, plan_patch
 from hotbed.reload.tracker import ImportTracker, file_hash
-from hotbed.reload.transaction import Transaction
-from hotbed.reload.types import Change, CommitHook, ReloadResult, RestartReason
+from hotbed.reload.transaction import Outcome, Transaction
+from hotbed.reload.types import Change, CommitHook, ReloadError, ReloadResult, RestartReason
 
 __all__ = ["DEFAULT_BOUNDARIES", "DEFAULT_RESTART", "CommitHook", "Engine", "current"]
 
@@ -41,6 +41,7 @@ _EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "
 _current: Engine | None = None
 
 EXECUTION_TIMEOUT = 30.0
+_RERUNS = 3  # a plan widened by `hot.invalidate()` in a cycle runs again, at most this often
 
 
 def current() -> Engine | None:
@@ -382,16 +383,23 @@ class Engine:
                     )
 
     def _run(self, plan: list[Node], removed: list[Node], changed: tuple[str, ...], started: float) -> ReloadResult:
-        transaction = Transaction(self, plan, removed)
-        self.transaction = transaction
         ran_at_import = self.import_calls.snapshot()
-        try:
-            with self.tracker.staging():
-                outcome = transaction.run()
-        finally:
-            self.transaction = None
-        if not outcome.committed:
-            self.import_calls.restore(ran_at_import)
+        for _ in range(_RERUNS):
+            transaction = Transaction(self, plan, removed)
+            self.transaction = transaction
+            try:
+                with self.tracker.staging():
+                    outcome = transaction.run()
+            finally:
+                self.transaction = None
+            if not outcome.committed:
+                self.import_calls.restore(ran_at_import)
+            if not outcome.rerun:
+                break
+            plan = list(outcome.rerun)  # `hot.invalidate()` in an import cycle: all of it again
+        else:
+            message = f"hot.invalidate() kept widening the reload ({_RERUNS} times); nothing was applied"
+            outcome = Outcome(errors=(ReloadError(plan[0].path, 0, 0, message),))
         logger.debug("reload of %d modules: %s", len(plan), outcome)
         return ReloadResult(
             changed=changed,

@@ -55,6 +55,13 @@ class Outcome:
     restart: tuple[RestartReason, ...] = ()
     errors: tuple[ReloadError, ...] = ()
     committed: bool = False
+    rerun: tuple[Node, ...] = ()  # rolled back to run again with this wider plan (see `add_importers_of`)
+
+
+class _Widened(BaseException):
+    """`hot.invalidate()` added a module this transaction's modules already imported in its old
+    version (an import cycle): they hold a stale reference, so the whole plan runs again.
+    A BaseException, so that module code catching `Exception` around the call lets it pass."""
 
 
 @dataclass(slots=True)
@@ -107,11 +114,14 @@ class Transaction:
     def add_importers_of(self, node: Node) -> None:
         order, reasons = self.engine.graph.propagate(node, include_start=False)
         self.restart.extend(reasons)
-        for importer in order:
-            if importer not in self.order:
-                self._compile(importer)
-                self._take_out(importer)
-                self.order.append(importer)
+        added = [importer for importer in order if importer not in self.order]
+        ran = [*self.executed, node]
+        if any(importer in n.static_deps for importer in added for n in ran):
+            raise _Widened(tuple(sorted({*self.order, *added}, key=lambda n: n.seq)))
+        for importer in added:
+            self._compile(importer)
+            self._take_out(importer)
+            self.order.append(importer)
 
     # -- the transaction ------------------------------------------------------------------
 
@@ -199,6 +209,9 @@ class Transaction:
         except KeyboardInterrupt:
             self._rollback(modules_before)
             raise
+        except _Widened as widened:
+            self._rollback(modules_before)
+            return Outcome(rerun=widened.args[0])
         except BaseException as exc:
             self._rollback(modules_before)
             return Outcome(errors=(_located_error(exc, self.engine),))
