@@ -362,10 +362,13 @@ class Engine:
         )
 
     def invalidate_node(self, node: Node) -> None:
-        """`hot.invalidate()`: inside a reload, widen it; outside, reload the importers now."""
+        """`hot.invalidate()`: inside a reload, widen it; during a first import, nothing (no importer
+        holds an old version yet); otherwise, reload the importers now."""
         with self.lock:
             if self.transaction is not None:
                 self.transaction.add_importers_of(node)
+                return
+            if self.executing:
                 return
             order, reasons = self.graph.propagate(node, include_start=False)
             if reasons:
