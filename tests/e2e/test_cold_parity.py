@@ -164,6 +164,17 @@ def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
     _assert_parity(app.replay(steps, initial=heroes))
 
 
+def test_app_reading_config_files_at_import_and_at_run_time(start_app: StartApp) -> None:
+    app = start_app("config_files")
+    shop = ("/shop", "/openapi.json")
+    steps = [
+        Step("config read at import", (Edit("config.json", '"USD"', old='"EUR"'),), shop),
+        Step("title read at import", (Edit("config.json", '"Store"', old='"Shop"'),), shop),
+        Step("read (and cached) at run time", (Edit("motd.txt", "Hello again", old="Welcome!"),), shop, restart=True),
+    ]
+    _assert_parity(app.replay(steps, initial=shop))
+
+
 def test_env_file_is_loaded_into_the_worker(tmp_path: Path) -> None:
     """A `.env` change restarts the worker; the new worker must see the new values, or the restart is pointless."""
     root = tmp_path / "env_app"

@@ -32,6 +32,7 @@ class WorkerReady:
     """The worker imported the app, ran its lifespan startup and accepts connections."""
 
     pid: int
+    reads: tuple[str, ...] = ()  # data files the project read so far (`hmr.read_files`): watch them too
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class BatchApplied:
     """What the batch did: for a plain app the report only carries the engine's `ReloadResult`."""
 
     report: SyncReport
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

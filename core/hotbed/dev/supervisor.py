@@ -148,7 +148,12 @@ class Supervisor:
 
     async def _watch(self, ready: asyncio.Event) -> None:
         async for changes in watch_changes(
-            self.spec.project_root, self.restart_globs, self._stopping, ready=ready, checksums=self._seen
+            self.spec.project_root,
+            self.restart_globs,
+            self._stopping,
+            ready=ready,
+            checksums=self._seen,
+            extra=lambda: self.current.reads if self.current is not None else (),
         ):
             if not self._stopping.is_set():
                 self.queue.submit(changes)

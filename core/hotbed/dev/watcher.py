@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 import os
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from pathlib import Path
 
 from watchfiles import Change as FsChange
@@ -34,16 +34,21 @@ _IGNORED_DIRS = (*DefaultFilter.ignore_dirs, ".hotbed", "venv", "site-packages",
 class SourceFilter(DefaultFilter):
     """Python sources and restart-glob files under `root`, outside tool and virtualenv folders."""
 
-    def __init__(self, root: str | os.PathLike[str], restart: GlobSet) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], restart: GlobSet, extra: Callable[[], Collection[str]] = tuple
+    ) -> None:
         super().__init__(ignore_dirs=_IGNORED_DIRS)
         self._prefix = str(Path(root).resolve()) + os.sep
         self._restart = restart
+        self._extra = extra  # data files the app read (a config, a template): changes to them count
 
     def __call__(self, change: FsChange, path: str) -> bool:
         return self.wanted(path) and super().__call__(change, path)
 
     def wanted(self, path: str) -> bool:
         if path.endswith((".py", ".entity.json")):  # modules, and the entities code is generated from
+            return True
+        if path in self._extra():
             return True
         return path.startswith(self._prefix) and self._restart.matches(Path(path[len(self._prefix) :]).as_posix())
 
@@ -122,6 +127,7 @@ async def watch_changes(
     *,
     ready: asyncio.Event | None = None,
     checksums: Checksums | None = None,
+    extra: Callable[[], Collection[str]] = tuple,
     step: int = STEP_MS,
     debounce: int = DEBOUNCE_MS,
 ) -> AsyncIterator[list[Change]]:
@@ -134,6 +140,7 @@ async def watch_changes(
         ready: set once the watch is in place (no event after that is missed).
         checksums: the content last seen per file, shared with whoever else feeds the
             dev server changes (see `Checksums.note`); a new one by default.
+        extra: the other files to watch, asked at each event (the data files the app read).
         step: milliseconds to wait for another event before yielding a burst.
         debounce: the longest a burst is held, in milliseconds.
 
@@ -141,7 +148,7 @@ async def watch_changes(
         Lists of `Change`, absolute paths, each path once, content-identical saves dropped.
     """
     root = str(Path(root).resolve())
-    source_filter = SourceFilter(root, restart)
+    source_filter = SourceFilter(root, restart, extra)
     checksums = Checksums() if checksums is None else checksums
     checksums.seed(await asyncio.to_thread(lambda: list(_walk(root, source_filter))))
     logger.debug("watching %s (%d files)", root, len(checksums))

@@ -212,12 +212,13 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
         http=HandoverProtocol,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
-    server = _Server(config, on_started=lambda: conn.send(WorkerReady(os.getpid())))
+    server = _Server(config, on_started=lambda: conn.send(WorkerReady(os.getpid(), hmr.read_files())))
 
     def on_message(message: Message) -> None:
         if isinstance(message, ApplyBatch):
             # Synchronous on purpose: the loop runs no request code until the reload commits.
-            conn.send(BatchApplied(_apply(served, message.changes, spec.project_root)))
+            report = _apply(served, message.changes, spec.project_root)
+            conn.send(BatchApplied(report, hmr.read_files()))
         elif isinstance(message, DumpRequest):
             conn.send(DumpResult(_dump(served)))
 

@@ -63,6 +63,7 @@ class WorkerProcess:
         self.retiring = False
         self.started_at = time.monotonic()
         self.ready_at = self.started_at
+        self.reads: tuple[str, ...] = ()  # the data files its project read (the watcher watches them)
         self._pending: asyncio.Future[SyncReport] | None = None
         self._dumps: list[asyncio.Future[tuple[DumpNode, ...]]] = []  # answered in order
         self._reader = PipeReader(self._conn, self._on_message, lambda: None)
@@ -83,6 +84,8 @@ class WorkerProcess:
         return not self.exited.done()
 
     def _on_message(self, message: Message) -> None:
+        if isinstance(message, (WorkerReady, BatchApplied)):
+            self.reads = message.reads
         if isinstance(message, WorkerReady) and not self.ready.done():
             self.ready_at = time.monotonic()
             self.ready.set_result(None)

@@ -25,6 +25,7 @@ from hotbed.reload.graph import ModuleGraph, Node
 from hotbed.reload.hot import HotContext, set_context_source
 from hotbed.reload.import_calls import ImportCalls
 from hotbed.reload.patcher import Patch, plan_patch
+from hotbed.reload.reads import FileReads
 from hotbed.reload.tracker import ImportTracker, file_hash
 from hotbed.reload.transaction import Outcome, Transaction
 from hotbed.reload.types import Change, CommitHook, ReloadError, ReloadResult, RestartReason
@@ -69,6 +70,8 @@ class Engine:
         self.commit_hooks: list[CommitHook] = []
         # Which project functions ran while modules executed: those are re-executed, not patched.
         self.import_calls = ImportCalls(self.is_project_file, self.compiled)
+        # Which data files the project read, and when: their changes reload or restart too.
+        self.reads = FileReads(self._is_data_file, self._executing_module, self.is_project_file)
         # Changes of batches that rolled back, retried with every batch until one commits.
         self.pending: dict[str, Change] = {}
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
@@ -87,6 +90,7 @@ class Engine:
         if _current is not None and _current is not self:
             raise EngineStateError(f"an engine is already running for {_current.root}")
         self.tracker.install()
+        self.reads.start()
         _current = self
         set_context_source(self.context_for)
 
@@ -94,6 +98,7 @@ class Engine:
         global _current
         self.tracker.uninstall()
         self.import_calls.close()
+        self.reads.stop()
         if _current is self:
             _current = None
             set_context_source(None)
@@ -130,6 +135,16 @@ class Engine:
             self._project_files[path] = known
         return known
 
+    def _is_data_file(self, path: str) -> bool:
+        """A file of the project's own (not in a tool or virtualenv folder), or a `.env` beside it."""
+        rel = self._under_root(path)
+        if rel is None:
+            return os.path.basename(path).startswith(".env") and os.path.dirname(path) == str(self.root.parent)
+        return _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1]) and not rel.endswith(".entity.json")
+
+    def _executing_module(self) -> str | None:
+        return next(reversed(self.executing), None)
+
     def bytecode_cache_path(self, path: str) -> str:
         rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
         return f"{self._bytecode_folder}{rel}{self._bytecode_suffix}"
@@ -160,6 +175,7 @@ class Engine:
         self.executing[name] = self.executing.get(name, 0) + 1
         self.import_calls.forget(name)
         self.import_calls.started(name)
+        self.reads.forget(name)
         return node
 
     def after_exec(self, node: Node, *, ok: bool) -> None:
@@ -218,6 +234,15 @@ class Engine:
             return RestartReason("restart-glob", path, path, f"{rel} changed (a restart file)")
         return None
 
+    def _read_file_changed(self, path: str) -> list[Node] | RestartReason:
+        """The modules that read a changed data file while executing, or a restart when the
+        project's code read it at run time; nothing when no code read it."""
+        if path in self.reads.at_run_time:
+            message = f"{self.relative(path)} changed (the app read it while serving; a new worker reads it again)"
+            return RestartReason("read-at-run-time", path, path, message)
+        by_name = self.graph.by_name
+        return [by_name[name] for name in sorted(self.reads.at_import.get(path, ())) if name in by_name]
+
     def invalidate_file(self, path: str, event: str = "change") -> list[str]:
         """The absolute paths a change to `path` re-executes, changed file first.
 
@@ -262,6 +287,8 @@ class Engine:
                 raise EngineStateError("reload() called while a reload is running")
             changed: list[Node] = []
             removed: list[Node] = []
+            readers: list[Node] = []  # modules that read a changed data file while executing
+            data: list[str] = []
             reasons: list[RestartReason] = []
             hashes: dict[Node, bytes] = {}
             contents: dict[Node, bytes] = {}
@@ -277,6 +304,12 @@ class Engine:
                     continue
                 nodes = self.graph.at(path)
                 if not nodes:
+                    read = self._read_file_changed(path)
+                    if isinstance(read, RestartReason):
+                        reasons.append(read)
+                    elif read:
+                        readers.extend(read)
+                        data.append(path)
                     continue
                 try:
                     content = Path(path).read_bytes()
@@ -289,7 +322,7 @@ class Engine:
                         changed.append(node)
                         hashes[node] = digest
                         contents[node] = content
-            if changed and not removed and not reasons:
+            if changed and not removed and not reasons and not readers:
                 # Bodies only: patched in place, before any importer is even looked at.
                 patched = self._patch(changed, contents, hashes, started)
                 if patched is not None:
@@ -303,9 +336,13 @@ class Engine:
                 order, why = self.graph.propagate(node, include_start=False)
                 plan.update(dict.fromkeys(order))
                 reasons.extend(why)
-            changed_paths = tuple(dict.fromkeys(n.path for n in (*changed, *removed)))
+            for node in readers:
+                order, why = self.graph.propagate(node)
+                plan.update(dict.fromkeys(order))
+                reasons.extend(why)
+            changed_paths = tuple(dict.fromkeys([*(n.path for n in (*changed, *removed)), *data]))
             if reasons:
-                changed_paths += tuple(r.path for r in reasons if r.kind == "restart-glob")
+                changed_paths += tuple(r.path for r in reasons if r.kind in ("restart-glob", "read-at-run-time"))
                 return ReloadResult(
                     changed=changed_paths,
                     restart=tuple(dict.fromkeys(reasons)),
@@ -386,7 +423,7 @@ class Engine:
                     )
 
     def _run(self, plan: list[Node], removed: list[Node], changed: tuple[str, ...], started: float) -> ReloadResult:
-        ran_at_import = self.import_calls.snapshot()
+        ran_at_import, read_at_import = self.import_calls.snapshot(), self.reads.snapshot()
         for _ in range(_RERUNS):
             transaction = Transaction(self, plan, removed)
             self.transaction = transaction
@@ -397,6 +434,7 @@ class Engine:
                 self.transaction = None
             if not outcome.committed:
                 self.import_calls.restore(ran_at_import)
+                self.reads.restore(read_at_import)
             if not outcome.rerun:
                 break
             plan = list(outcome.rerun)  # `hot.invalidate()` in an import cycle: all of it again

@@ -19,7 +19,7 @@ from hotbed.reload import engine as _engine
 from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART, Engine
 from hotbed.reload.types import Change, ChangeEvent, ReloadResult
 
-__all__ = ["dump", "enabled", "hot_disabled", "init", "invalidate_file", "reload", "shutdown"]
+__all__ = ["dump", "enabled", "hot_disabled", "init", "invalidate_file", "read_files", "reload", "shutdown"]
 
 logger = logging.getLogger("hotbed.reload.hmr")
 
@@ -104,6 +104,12 @@ def reload(changes: Iterable[Change | str]) -> ReloadResult:
     running = _engine.current()
     batch = [c if isinstance(c, Change) else Change(os.path.abspath(c)) for c in changes]
     return ReloadResult() if running is None else running.reload(batch)
+
+
+def read_files() -> tuple[str, ...]:
+    """The data files (not modules) the project's code has read: a watcher must watch them too."""
+    running = _engine.current()
+    return () if running is None else running.reads.paths()
 
 
 def dump() -> list[dict[str, Any]]:

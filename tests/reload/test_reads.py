@@ -1,0 +1,65 @@
+"""Files the project reads are dependencies: a change re-executes their readers, or restarts."""
+
+from __future__ import annotations
+
+import sys
+
+from hotbed.reload.types import Change
+from tests.helpers.engine_project import MakeProject
+
+SETTINGS = """
+import json
+from pathlib import Path
+
+CONFIG = json.loads((Path(__file__).parent / "config.json").read_text())
+
+
+def read_later():
+    with open(Path(__file__).parent / "later.txt") as file:
+        return file.read()
+"""
+
+
+def test_a_file_read_at_import_re_executes_its_reader_and_importers(make_project: MakeProject) -> None:
+    project = make_project(
+        {
+            "config.json": '{"greeting": "hello"}',
+            "later.txt": "one",
+            "settings.py": SETTINGS,
+            "main.py": "from settings import CONFIG\n\nGREETING = CONFIG['greeting']\n",
+        }
+    )
+    project.load("main")
+    result = project.change("config.json", '{"greeting": "hi"}')
+    assert result.ok and result.committed, result
+    assert project.rel(result.reexecuted) == ["settings.py", "main.py"]
+    assert sys.modules["main"].GREETING == "hi"  # what a cold start reads
+
+
+def test_a_file_the_project_reads_at_run_time_restarts_with_that_reason(make_project: MakeProject) -> None:
+    project = make_project({"config.json": "{}", "later.txt": "one", "settings.py": SETTINGS})
+    settings = project.load("settings")
+    assert settings.read_later() == "one"
+    result = project.change("later.txt", "two")
+    assert [(r.kind, project.rel([r.path])) for r in result.restart] == [("read-at-run-time", ["later.txt"])]
+    assert "read it while serving" in result.restart[0].message
+
+
+def test_a_dotenv_one_folder_above_the_project_is_a_dependency(make_project: MakeProject) -> None:
+    project = make_project(
+        {"settings.py": "from pathlib import Path\n\nENV = (Path(__file__).parent.parent / '.env').read_text()\n"}
+    )
+    dotenv = project.root.parent / ".env"
+    dotenv.write_text("MODE=a\n")
+    project.load("settings")
+    dotenv.write_text("MODE=b\n")
+    result = project.engine.reload([Change(str(dotenv))])
+    assert result.committed and project.rel(result.reexecuted) == ["settings.py"], result
+    assert sys.modules["settings"].ENV == "MODE=b\n"
+
+
+def test_a_file_no_project_code_read_changes_nothing(make_project: MakeProject) -> None:
+    project = make_project({"notes.txt": "one", "settings.py": "VALUE = 1\n"})
+    project.load("settings")
+    result = project.change("notes.txt", "two")
+    assert not result.reexecuted and not result.restart and not result.errors
