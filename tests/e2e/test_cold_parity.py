@@ -164,6 +164,21 @@ def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
     _assert_parity(app.replay(steps, initial=heroes))
 
 
+def test_app_factory_with_settings_built_at_import(start_app: StartApp) -> None:
+    """`app = create_app()`: what `create_app` calls ran at import, two modules away from `main.py`."""
+    app = start_app("app_factory")
+    everything = ("/v1/orders", "/v2/orders", "/health", "/openapi.json")
+    steps = [
+        Step("helper body edit", (Edit("api/orders.py", '"coffee"', old='"tea"'),), everything),
+        Step("settings built at import", (Edit("api/settings.py", '"Shop orders"', old='"Orders"'),), everything),
+        Step("prefix built at import", (Edit("api/settings.py", '"/v2"', old='"/v1"'),), everything),
+        Step("handler docstring", (Edit("api/orders.py", '"""Every order."""', old='"""All orders."""'),), everything),
+        Step("factory body edit", (Edit("api/factory.py", '"status": "fine"', old='"status": "ok"'),), everything),
+        Step("new model field", (Edit("api/orders.py", "item: str\n    qty: int = 1", old="item: str"),), everything),
+    ]
+    _assert_parity(app.replay(steps, initial=everything))
+
+
 def test_app_reading_config_files_at_import_and_at_run_time(start_app: StartApp) -> None:
     app = start_app("config_files")
     shop = ("/shop", "/openapi.json")

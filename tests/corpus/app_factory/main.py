@@ -1,0 +1,3 @@
+from api.factory import create_app
+
+app = create_app()
