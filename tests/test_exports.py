@@ -95,7 +95,17 @@ def test_every_module_declares_what_it_exports(name: str) -> None:
 
 def test_hmr_exports() -> None:
     assert sorted(hmr.__all__) == hmr.__all__
-    public = ["dump", "enabled", "hot_disabled", "init", "invalidate_file", "read_files", "reload", "shutdown"]
+    public = [
+        "dump",
+        "enabled",
+        "hot_disabled",
+        "init",
+        "invalidate_file",
+        "read_files",
+        "reload",
+        "shutdown",
+        "starting_up",
+    ]
     assert hmr.__all__ == public
 
 

@@ -97,7 +97,8 @@ class _Server(uvicorn.Server):
         self._on_started = on_started
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
+        with hmr.starting_up():  # the lifespan runs: what it runs and reads only a restart renews
+            await super().startup(sockets)
         if self.started:
             self._on_started()
 

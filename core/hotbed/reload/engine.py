@@ -7,13 +7,14 @@ compiled code, and splitting them would hand that state around instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import sysconfig
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from types import CodeType
@@ -23,8 +24,8 @@ from hotbed.exceptions import EngineStateError, RestartRequired
 from hotbed.reload.globs import GlobSet
 from hotbed.reload.graph import ModuleGraph, Node
 from hotbed.reload.hot import HotContext, set_context_source
-from hotbed.reload.import_calls import ImportCalls
-from hotbed.reload.patcher import Patch, plan_patch
+from hotbed.reload.import_calls import STARTUP, ImportCalls
+from hotbed.reload.patcher import Patch, changed_functions, plan_patch
 from hotbed.reload.reads import FileReads
 from hotbed.reload.tracker import ImportTracker, file_hash
 from hotbed.reload.transaction import Outcome, Transaction
@@ -72,6 +73,7 @@ class Engine:
         self.import_calls = ImportCalls(self.is_project_file, self.compiled)
         # Which data files the project read, and when: their changes reload or restart too.
         self.reads = FileReads(self._is_data_file, self._executing_module, self.is_project_file)
+        self._starting_up = False
         # Changes of batches that rolled back, retried with every batch until one commits.
         self.pending: dict[str, Change] = {}
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
@@ -143,7 +145,19 @@ class Engine:
         return _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1]) and not rel.endswith(".entity.json")
 
     def _executing_module(self) -> str | None:
-        return next(reversed(self.executing), None)
+        return next(reversed(self.executing), STARTUP if self._starting_up else None)
+
+    @contextlib.contextmanager
+    def starting_up(self) -> Iterator[None]:
+        """Bracket the app's startup (its lifespan): what runs and what is read then is recorded,
+        and a change to it restarts the worker, since only a new startup renews its results."""
+        self._starting_up = True
+        self.import_calls.started(STARTUP)
+        try:
+            yield
+        finally:
+            self.import_calls.finished()
+            self._starting_up = False
 
     def bytecode_cache_path(self, path: str) -> str:
         rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
@@ -234,9 +248,28 @@ class Engine:
             return RestartReason("restart-glob", path, path, f"{rel} changed (a restart file)")
         return None
 
+    def _ran_at_startup(self, node: Node, content: bytes) -> list[RestartReason]:
+        """A restart when a function whose body changed ran while the app started up."""
+        ran = self.import_calls.ran_at_startup(node.path)
+        known = self.compiled.get(node.path)
+        if not ran or known is None:
+            return []
+        try:
+            new = compile(content, node.path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return []  # the reload reports it
+        names = sorted(ran.intersection(changed_functions(known[1], new)))
+        if not names:
+            return []
+        message = f"{names[0]} in {node.rel} ran while the app started up; a new worker runs its new body"
+        return [RestartReason("startup", node.path, node.path, message)]
+
     def _read_file_changed(self, path: str) -> list[Node] | RestartReason:
         """The modules that read a changed data file while executing, or a restart when the
         project's code read it at run time; nothing when no code read it."""
+        if STARTUP in self.reads.at_import.get(path, ()):
+            message = f"{self.relative(path)} changed (read while the app started up; a new worker reads it again)"
+            return RestartReason("startup", path, path, message)
         if path in self.reads.at_run_time:
             message = f"{self.relative(path)} changed (the app read it while serving; a new worker reads it again)"
             return RestartReason("read-at-run-time", path, path, message)
@@ -322,6 +355,7 @@ class Engine:
                         changed.append(node)
                         hashes[node] = digest
                         contents[node] = content
+                        reasons.extend(self._ran_at_startup(node, content))
             if changed and not removed and not reasons and not readers:
                 # Bodies only: patched in place, before any importer is even looked at.
                 patched = self._patch(changed, contents, hashes, started)
@@ -342,7 +376,10 @@ class Engine:
                 reasons.extend(why)
             changed_paths = tuple(dict.fromkeys([*(n.path for n in (*changed, *removed)), *data]))
             if reasons:
-                changed_paths += tuple(r.path for r in reasons if r.kind in ("restart-glob", "read-at-run-time"))
+                not_modules = ("restart-glob", "read-at-run-time", "startup")
+                changed_paths = tuple(
+                    dict.fromkeys([*changed_paths, *(r.path for r in reasons if r.kind in not_modules)])
+                )
                 return ReloadResult(
                     changed=changed_paths,
                     restart=tuple(dict.fromkeys(reasons)),

@@ -10,6 +10,7 @@ With `HOT=no` in the environment, `init` installs nothing and every other call i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,17 @@ from hotbed.reload import engine as _engine
 from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART, Engine
 from hotbed.reload.types import Change, ChangeEvent, ReloadResult
 
-__all__ = ["dump", "enabled", "hot_disabled", "init", "invalidate_file", "read_files", "reload", "shutdown"]
+__all__ = [
+    "dump",
+    "enabled",
+    "hot_disabled",
+    "init",
+    "invalidate_file",
+    "read_files",
+    "reload",
+    "shutdown",
+    "starting_up",
+]
 
 logger = logging.getLogger("hotbed.reload.hmr")
 
@@ -110,6 +121,13 @@ def read_files() -> tuple[str, ...]:
     """The data files (not modules) the project's code has read: a watcher must watch them too."""
     running = _engine.current()
     return () if running is None else running.reads.paths()
+
+
+def starting_up() -> contextlib.AbstractContextManager[None]:
+    """Bracket the app's startup (the lifespan): a later change to what ran or was read then
+    restarts the worker instead of patching or re-executing (see `Engine.starting_up`)."""
+    running = _engine.current()
+    return contextlib.nullcontext() if running is None else running.starting_up()
 
 
 def dump() -> list[dict[str, Any]]:

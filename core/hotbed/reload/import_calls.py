@@ -24,13 +24,16 @@ from typing import Any
 
 from hotbed.reload.patcher import function_codes, import_time_codes, uses_at_import
 
-__all__ = ["ImportCalls", "available"]
+__all__ = ["STARTUP", "ImportCalls", "available"]
 
 # (path, qualified name) of a function -> the modules whose execution ran it.
 Snapshot = dict[tuple[str, str], frozenset[str]]
 
 _monitoring: Any = getattr(sys, "monitoring", None)
 _TOOL_NAME = "hotbed"
+# Recorded as the executing "module" while the app starts up (its lifespan): what ran then
+# holds results only a new worker renews.
+STARTUP = "<startup>"
 
 
 def available() -> bool:
@@ -66,8 +69,12 @@ class ImportCalls:
     def ran(self, path: str, qualnames: Collection[str], names: frozenset[str]) -> bool:
         """Whether one of the functions (`qualnames` of `path`; simple `names`) ran at some import."""
         if self.observing:
-            return any(self._ran.get((path, qualname)) for qualname in qualnames)
+            return any(self._ran.get((path, qualname), set()) - {STARTUP} for qualname in qualnames)
         return self._reached_by_name(names)
+
+    def ran_at_startup(self, path: str) -> set[str]:
+        """The functions of `path` (qualified names) that ran while the app started up."""
+        return {qualname for (p, qualname), modules in self._ran.items() if p == path and STARTUP in modules}
 
     def _reached_by_name(self, names: frozenset[str]) -> bool:
         """Without a hook: whether import-time code calls one of `names`, or a function whose body

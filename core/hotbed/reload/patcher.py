@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-__all__ = ["Patch", "function_codes", "import_time_codes", "plan_patch", "uses_at_import"]
+__all__ = ["Patch", "changed_functions", "function_codes", "import_time_codes", "plan_patch", "uses_at_import"]
 
 # Code objects that run while the module executes, not when something is called later.
 _IMPORT_TIME = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>")
@@ -84,6 +84,17 @@ def _behaviour(code: CodeType) -> tuple[Any, ...]:
     """A code object as it behaves, line numbers aside: equal keys run the same way."""
     consts = tuple(_behaviour(c) if isinstance(c, CodeType) else (type(c), c) for c in code.co_consts)
     return (code.co_code, consts, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars, code.co_flags)
+
+
+def changed_functions(old: CodeType, new: CodeType) -> list[str]:
+    """The qualified names of the functions whose behaviour differs between two versions of a module
+    (new and removed ones aside)."""
+    before = {code.co_qualname: code for code in function_codes(old)}
+    return [
+        code.co_qualname
+        for code in function_codes(new)
+        if code.co_qualname in before and _behaviour(before[code.co_qualname]) != _behaviour(code)
+    ]
 
 
 def function_codes(code: CodeType) -> Iterator[CodeType]:

@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 ChangeEvent = Literal["change", "add", "unlink"]
-RestartKind = Literal["restart-glob", "declined", "non-boundary", "integration", "read-at-run-time"]
+RestartKind = Literal["restart-glob", "declined", "non-boundary", "integration", "read-at-run-time", "startup"]
 
 # Called with the new module objects and the names of removed modules before a reload
 # commits; raising rolls the reload back. The callable it returns runs at the commit.
