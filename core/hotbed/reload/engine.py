@@ -187,7 +187,6 @@ class Engine:
             self.graph.clear_static_deps(node)
         node.pending_context = None
         self.executing[name] = self.executing.get(name, 0) + 1
-        self.import_calls.forget(name)
         self.import_calls.started(name)
         self.reads.forget(name)
         return node
@@ -460,7 +459,7 @@ class Engine:
                     )
 
     def _run(self, plan: list[Node], removed: list[Node], changed: tuple[str, ...], started: float) -> ReloadResult:
-        ran_at_import, read_at_import = self.import_calls.snapshot(), self.reads.snapshot()
+        read_at_import = self.reads.snapshot()
         for _ in range(_RERUNS):
             transaction = Transaction(self, plan, removed)
             self.transaction = transaction
@@ -470,7 +469,6 @@ class Engine:
             finally:
                 self.transaction = None
             if not outcome.committed:
-                self.import_calls.restore(ran_at_import)
                 self.reads.restore(read_at_import)
             if not outcome.rerun:
                 break

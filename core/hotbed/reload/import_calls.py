@@ -26,9 +26,6 @@ from hotbed.reload.patcher import function_codes, import_time_codes, uses_at_imp
 
 __all__ = ["STARTUP", "ImportCalls", "available"]
 
-# (path, qualified name) of a function -> the modules whose execution ran it.
-Snapshot = dict[tuple[str, str], frozenset[str]]
-
 _monitoring: Any = getattr(sys, "monitoring", None)
 _TOOL_NAME = "hotbed"
 # Recorded as the executing "module" while the app starts up (its lifespan): what ran then
@@ -42,17 +39,21 @@ def available() -> bool:
 
 
 class ImportCalls:
-    """Records, per project function, the modules whose execution ran it.
+    """Records the project functions that ran while some module executed, or the app started up.
 
-    `started(name)` and `finished()` bracket one module's execution (they nest, as
-    imports do); `forget(name)` drops what an old version of `name` ran before it runs
-    again; `ran(path, qualname)` answers the patcher.
+    `started(name)` and `finished()` bracket one module's execution (they nest, as imports
+    do); `ran(...)` answers the patcher. A function is recorded at its first start and its
+    event is switched off then, so a function called a million times at import costs one
+    callback. What is recorded stays recorded (a module's new version may no longer call
+    it, but another module's import may have too): a superset, which only means a
+    re-execution where a patch would have done.
     """
 
     def __init__(self, is_project_file: Callable[[str], bool], compiled: Mapping[str, tuple[bytes, CodeType]]) -> None:
         self._is_project_file = is_project_file
         self._compiled = compiled  # the engine's current code per path, for the bytecode fallback
-        self._ran: dict[tuple[str, str], set[str]] = {}
+        self._ran: set[tuple[str, str]] = set()  # (path, qualified name) that ran at some import
+        self._at_startup: set[tuple[str, str]] = set()  # ... or while the app started up
         self._stack: list[str] = []
         self._tool: int | None = None
         # The bytecode fallback's index: path -> what its current code mentions; a name -> the
@@ -69,12 +70,12 @@ class ImportCalls:
     def ran(self, path: str, qualnames: Collection[str], names: frozenset[str]) -> bool:
         """Whether one of the functions (`qualnames` of `path`; simple `names`) ran at some import."""
         if self.observing:
-            return any(self._ran.get((path, qualname), set()) - {STARTUP} for qualname in qualnames)
+            return any((path, qualname) in self._ran for qualname in qualnames)
         return self._reached_by_name(names)
 
     def ran_at_startup(self, path: str) -> set[str]:
         """The functions of `path` (qualified names) that ran while the app started up."""
-        return {qualname for (p, qualname), modules in self._ran.items() if p == path and STARTUP in modules}
+        return {qualname for p, qualname in self._at_startup if p == path}
 
     def _reached_by_name(self, names: frozenset[str]) -> bool:
         """Without a hook: whether import-time code calls one of `names`, or a function whose body
@@ -125,20 +126,11 @@ class ImportCalls:
                 if not counts[caller]:
                     del counts[caller]
 
-    def forget(self, name: str) -> None:
-        for modules in self._ran.values():
-            modules.discard(name)
-
-    def snapshot(self) -> Snapshot:
-        return {key: frozenset(modules) for key, modules in self._ran.items() if modules}
-
-    def restore(self, snapshot: Snapshot) -> None:
-        """Back to `snapshot` (a reload rolled back: the old versions' import runs hold again)."""
-        self._ran = {key: set(modules) for key, modules in snapshot.items()}
-
     def started(self, name: str) -> None:
         self._stack.append(name)
         if len(self._stack) == 1 and self._claim() is not None:
+            if name == STARTUP:
+                _monitoring.restart_events()  # what ran at import runs again now: record it again
             _monitoring.set_events(self._tool, _monitoring.events.PY_START)
 
     def finished(self) -> None:
@@ -170,9 +162,10 @@ class ImportCalls:
     def _on_start(self, code: CodeType, offset: int) -> Any:
         if not self._is_project_file(code.co_filename):
             return _monitoring.DISABLE  # library code: never asked about, never reported again
-        if self._stack:
-            self._ran.setdefault((code.co_filename, code.co_qualname), set()).add(self._stack[-1])
-        return None
+        if not self._stack:
+            return None  # another thread, between two imports
+        (self._at_startup if self._stack[0] == STARTUP else self._ran).add((code.co_filename, code.co_qualname))
+        return _monitoring.DISABLE
 
 
 class _Index:
