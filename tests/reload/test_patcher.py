@@ -282,3 +282,50 @@ def test_a_function_a_library_calls_at_class_creation_re_executes(project: Proje
     result = project.change("models.py", source.replace("+ 's'", "+ '_table'"))
     assert result.committed and not result.patched, result
     assert sys.modules["models"].User.__table__.name == "user_table"
+
+
+VALIDATED = """
+from pydantic import BaseModel, field_validator, computed_field
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
+
+class Item(BaseModel):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def upper(cls, v):
+        return v.upper()
+
+    @computed_field
+    @property
+    def size(self) -> int:
+        return len(self.name)
+
+class Base(DeclarativeBase):
+    pass
+
+class User(Base):
+    __tablename__ = "u"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str]
+
+    @validates("email")
+    def check(self, key, value):
+        return value.lower()
+"""
+
+
+def test_validators_and_computed_fields_run_the_patched_bodies(project: Project) -> None:
+    """pydantic and SQLAlchemy hold the function objects they were given: a patch reaches them."""
+    project.write("validated.py", VALIDATED)
+    assert project.load("validated").Item(name="ab").name == "AB"
+    edited = (
+        VALIDATED.replace("v.upper()", "v.upper() + '!'")
+        .replace("len(self.name)", "len(self.name) * 10")
+        .replace("value.lower()", "value.lower() + '?'")
+    )
+    result = project.change("validated.py", edited)
+    assert project.rel(result.patched) == ["validated.py"], result
+    validated = sys.modules["validated"]
+    assert validated.Item(name="ab").model_dump() == {"name": "AB!", "size": 30}
+    assert validated.User(email="X").email == "x?"
