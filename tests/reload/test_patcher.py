@@ -329,3 +329,34 @@ def test_validators_and_computed_fields_run_the_patched_bodies(project: Project)
     validated = sys.modules["validated"]
     assert validated.Item(name="ab").model_dump() == {"name": "AB!", "size": 30}
     assert validated.User(email="X").email == "x?"
+
+
+DEFAULTS = """
+def greet(name, greeting="hello", times=1):
+    return " ".join([greeting + " " + name] * times)
+
+
+class Formatter:
+    def format(self, value, width=4):
+        return str(value).rjust(width)
+"""
+
+
+def test_plain_constant_defaults_are_patched(project: Project) -> None:
+    project.write("defaults.py", DEFAULTS)
+    defaults = project.load("defaults")
+    greet = defaults.greet
+    result = project.change("defaults.py", DEFAULTS.replace('"hello", times=1', '"hi", times=2').replace("=4", "=6"))
+    assert project.rel(result.patched) == ["defaults.py"], result
+    assert result.patched_functions == 2
+    assert greet("ada") == "hi ada hi ada" and defaults.Formatter().format(1) == "     1"
+    result = project.change("defaults.py", DEFAULTS.replace('greeting="hello"', "greeting=[]"))
+    assert result.committed and not result.patched, result  # not a plain constant: re-executed
+
+
+def test_a_default_a_route_read_at_import_re_executes(project: Project) -> None:
+    routes = "from shared import app\n\n\n@app.get('/hello')\ndef hello(name: str = 'ada'):\n    return name\n"
+    app = _shared_app(project, routes)
+    result = project.change("routes.py", routes.replace("'ada'", "'bob'"))
+    assert result.committed and not result.patched, result
+    assert _get(app, "/hello") == "bob"

@@ -54,8 +54,57 @@ def _shape(code: CodeType) -> tuple[Any, ...]:
     )
 
 
-def _same_outside_bodies(old: CodeType, new: CodeType) -> bool:
-    """Import-time code equal (ignoring line numbers); functions equal in shape, bodies free."""
+_PLAIN = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """A constant that is only a value: no code, nothing mutable."""
+    return isinstance(value, _PLAIN) or (isinstance(value, tuple) and all(_plain(v) for v in value))
+
+
+def _same_constant(a: Any, b: Any) -> bool:
+    """Equal and of the same types throughout (`1 == 1.0 == True`, `(1,) == (1.0,)`)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same_constant(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, frozenset):
+        return a == b and sorted(map(repr, a)) == sorted(map(repr, b))
+    return bool(a == b)
+
+
+def _const_uses(code: CodeType) -> dict[int, CodeType | None]:
+    """For each constant the code loads: the function it is only ever the defaults tuple of, else None."""
+    instructions = list(dis.get_instructions(code))
+    uses: dict[int, CodeType | None] = {}
+    for i, ins in enumerate(instructions):
+        if ins.opname != "LOAD_CONST" or ins.arg is None:
+            continue
+        following = [x for x in instructions[i + 1 : i + 4]]
+        target = None
+        if (
+            len(following) >= 2
+            and following[0].opname == "LOAD_CONST"
+            and isinstance(following[0].argval, CodeType)
+            and following[1].opname == "MAKE_FUNCTION"
+        ):
+            if following[1].arg is not None:  # until 3.13: MAKE_FUNCTION's flags, 1 for defaults
+                flags = following[1].arg
+            elif len(following) > 2 and following[2].opname == "SET_FUNCTION_ATTRIBUTE":  # 3.13: one by one
+                flags = following[2].arg or 0
+            else:
+                flags = 0
+            if flags & 1:
+                target = following[0].argval
+        uses[ins.arg] = target if ins.arg not in uses or uses[ins.arg] is target else None
+    return uses
+
+
+def _same_outside_bodies(old: CodeType, new: CodeType, defaults: dict[CodeType, tuple[Any, ...]]) -> bool:
+    """Import-time code equal (ignoring line numbers); functions equal in shape, bodies free.
+
+    Plain-constant defaults may differ too: each function whose defaults tuple changed is put
+    in `defaults` (its old code -> the new tuple)."""
     if _is_function(old) or _is_function(new):
         return _is_function(old) and _is_function(new) and _shape(old) == _shape(new)
     if (old.co_code, old.co_names, old.co_flags, old.co_varnames, old.co_freevars, old.co_cellvars) != (
@@ -69,14 +118,23 @@ def _same_outside_bodies(old: CodeType, new: CodeType) -> bool:
         return False
     # A class body records where it starts (`__firstlineno__`, Python 3.13): a line number too.
     lines = (old.co_firstlineno, new.co_firstlineno) if "__firstlineno__" in old.co_names else None
-    for a, b in zip(old.co_consts, new.co_consts, strict=True):
+    uses: dict[int, CodeType | None] | None = None
+    for i, (a, b) in enumerate(zip(old.co_consts, new.co_consts, strict=True)):
         if isinstance(a, CodeType) and isinstance(b, CodeType):
-            if not _same_outside_bodies(a, b):
+            if not _same_outside_bodies(a, b, defaults):
                 return False
-        elif (a, b) == lines:
+        elif (a, b) == lines or _same_constant(a, b):
             continue
-        elif type(a) is not type(b) or a != b:
+        elif not (_plain(a) and _plain(b)):
             return False
+        else:
+            uses = _const_uses(old) if uses is None else uses
+            if i not in uses:
+                continue  # a constant folded into another one and never loaded itself
+            function = uses[i]
+            if function is None or not isinstance(b, tuple) or len(b) != len(a):
+                return False
+            defaults[function] = b
     return True
 
 
@@ -193,7 +251,9 @@ class Patch:
     swaps: list[tuple[FunctionType, CodeType]] = field(default_factory=list)
     names: frozenset[str] = frozenset()  # the simple names of the changed functions
     changed: int = 0  # functions that behave differently (the others only moved)
+    defaults: list[tuple[FunctionType, tuple[Any, ...]]] = field(default_factory=list)
     _previous: list[tuple[FunctionType, CodeType, str | None]] = field(default_factory=list)
+    _previous_defaults: list[tuple[FunctionType, tuple[Any, ...] | None]] = field(default_factory=list)
 
     @property
     def functions(self) -> int:
@@ -201,15 +261,19 @@ class Patch:
 
     def apply(self) -> None:
         self._previous = []
+        self._previous_defaults = []
         try:
             for function, code in self.swaps:
                 self._previous.append((function, function.__code__, function.__doc__))
                 function.__code__ = code
                 function.__doc__ = _docstring(code)
+            for function, values in self.defaults:
+                self._previous_defaults.append((function, function.__defaults__))
+                function.__defaults__ = values
         except BaseException:
             self.revert()
             raise
-        for cache in _caches_of(self.module, {f for f, _ in self.swaps}):
+        for cache in _caches_of(self.module, {f for f, _ in (*self.swaps, *self.defaults)}):
             cache.cache_clear()
         linecache.checkcache(self.path)  # tracebacks and inspect read the new source
 
@@ -218,7 +282,10 @@ class Patch:
         for function, code, doc in reversed(self._previous):
             function.__code__ = code
             function.__doc__ = doc
+        for function, values in reversed(self._previous_defaults):
+            function.__defaults__ = values
         self._previous = []
+        self._previous_defaults = []
 
 
 def _docstring(code: CodeType) -> str | None:
@@ -307,7 +374,8 @@ def plan_patch(
     `ran_at_import(qualnames, names)` tells whether one of the changed functions ran while
     some module executed (then that module holds results of the old bodies).
     """
-    if module is None or not _same_outside_bodies(old_code, new_code):
+    defaults: dict[CodeType, tuple[Any, ...]] = {}
+    if module is None or not _same_outside_bodies(old_code, new_code, defaults):
         return None
     old_functions = {code.co_qualname: code for code in function_codes(old_code)}
     new_functions = {code.co_qualname: code for code in function_codes(new_code)}
@@ -336,7 +404,12 @@ def plan_patch(
     }
     if redocumented & (_handed_over(old_code) | _loaded_at_import(old_code)):
         return None  # what it was handed to at import may show the old docstring (an OpenAPI description)
-    live = _live_functions(module, (old for old, _ in moved.values()))
+    redefaulted = {code.co_name for code in defaults}
+    if redefaulted & (_handed_over(old_code) | _loaded_at_import(old_code)):
+        return None  # what it was handed to may have read its defaults (FastAPI's query parameters)
+    if ran_at_import([code.co_qualname for code in defaults], frozenset(redefaulted)):
+        return None
+    live = _live_functions(module, [*(old for old, _ in moved.values()), *defaults])
     if _ran_as_a_context(module, {f for old, _ in changed.values() for f in live[old]}):
         return None  # a lifespan (or another context manager) already ran its old body at startup
     swaps: list[tuple[FunctionType, CodeType]] = []
@@ -347,4 +420,10 @@ def plan_patch(
         if old.co_freevars != new.co_freevars:
             return None  # its closures would need other cells
         swaps.extend((function, new) for function in functions)
-    return Patch(path=path, new_code=new_code, module=module, swaps=swaps, names=names, changed=len(changed))
+    new_defaults = [(function, values) for old, values in defaults.items() for function in live[old]]
+    if any(not live[old] for old in defaults):
+        return None
+    changes = len(changed) + len({old.co_qualname for old in defaults} - changed.keys())
+    return Patch(
+        path=path, new_code=new_code, module=module, swaps=swaps, defaults=new_defaults, names=names, changed=changes
+    )
