@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -151,55 +152,64 @@ def _wait_served(dev: DevServer, text: str) -> None:
         time.sleep(0.05)
 
 
-def test_vscode_edit_save_break_and_fix(code_server: str, hello_app: App, tmp_path: Path) -> None:
-    app = hello_app
-    (app.root / ".vscode").mkdir()
-    (app.root / ".vscode" / "settings.json").write_text(json.dumps({"hotbed.interpreter": [sys.executable]}))
-    dev = DevServer(app, watch=False)  # only the editor can bring a save in
-    shot = tmp_path / "vscode-failure.png"
+@contextmanager
+def _window(code_server: str, folder: Path, servers: list[DevServer], shot: Path) -> Iterator[Page]:
+    """A browser tab on code-server showing `folder` (the interpreter set there), its workbench up;
+    on a failure, a screenshot at `shot` and the dev servers' output; the servers stop at the end."""
+    (folder / ".vscode").mkdir()
+    (folder / ".vscode" / "settings.json").write_text(json.dumps({"hotbed.interpreter": [sys.executable]}))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         try:
-            page.goto(f"{code_server}/?folder={app.root}", timeout=TIMEOUT * 2000)
+            page.goto(f"{code_server}/?folder={folder}", timeout=TIMEOUT * 2000)
             page.wait_for_selector(".monaco-workbench", timeout=TIMEOUT * 2000)
-            _wait_item(page, r"hotbed\s*$|hotbed \d", "the extension connected")
-
-            # 1. open routes.py with Quick Open, change the greeting, save with the keyboard
-            _open(page, "routes.py")
-            _replace_and_save(page, ", {name}!", ", dear {name}!")
-            _wait_served(dev, "dear")
-            ok = _wait_item(page, r"hotbed .*\d+(\.\d+)? ms", "the reload summary")
-            assert "patched 1 function" in ok, ok  # a body-only edit, patched in place
-
-            # 2. a syntax error on a new last line: squiggle, red item, notification
-            page.keyboard.press("Control+End")
-            page.keyboard.press("Enter")
-            page.keyboard.type("value = (1,")
-            page.keyboard.press("Control+S")
-            page.wait_for_selector(".monaco-editor .squiggly-error", timeout=TIMEOUT * 1000)
-            failed = _wait_item(page, r"hotbed: 1 error", "the error in the status bar")
-            assert "1 error" in failed
-            toast = page.locator(".notifications-toasts .notification-toast", has_text="hotbed")
-            toast.first.wait_for(state="visible", timeout=TIMEOUT * 1000)
-            assert "never closed" in toast.first.inner_text()
-            assert "dear" in dev.served()  # the last good code keeps serving
-
-            # 3. the fix: the line goes, and with it the squiggle, the red item and the notification
-            page.keyboard.press("Shift+Home")
-            page.keyboard.press("Delete")
-            page.keyboard.press("Backspace")
-            page.keyboard.press("Control+S")
-            page.wait_for_selector(".monaco-editor .squiggly-error", state="detached", timeout=TIMEOUT * 1000)
-            _wait_item(page, r"hotbed .*\d+(\.\d+)? ms|hotbed\s*$", "ok after the fix")
-            toast.first.wait_for(state="detached", timeout=TIMEOUT * 1000)
-            assert app.module.read_text().rstrip().endswith(")")  # the file as saved ends with the handler
+            yield page
         except BaseException:
             page.screenshot(path=str(shot))
-            raise AssertionError(f"see {shot}\n--- dev server ---\n{dev.output.text}") from sys.exc_info()[1]
+            output = "\n".join(f"--- {s.root} ---\n{s.output.text}" for s in servers)
+            raise AssertionError(f"see {shot}\n{output}") from sys.exc_info()[1]
         finally:
             browser.close()
-            dev.stop()
+            for server in servers:
+                server.stop()
+
+
+def test_vscode_edit_save_break_and_fix(code_server: str, hello_app: App, tmp_path: Path) -> None:
+    app = hello_app
+    dev = DevServer(app, watch=False)  # only the editor can bring a save in
+    with _window(code_server, app.root, [dev], tmp_path / "vscode-failure.png") as page:
+        _wait_item(page, r"hotbed\s*$|hotbed \d", "the extension connected")
+
+        # 1. open routes.py with Quick Open, change the greeting, save with the keyboard
+        _open(page, "routes.py")
+        _replace_and_save(page, ", {name}!", ", dear {name}!")
+        _wait_served(dev, "dear")
+        ok = _wait_item(page, r"hotbed .*\d+(\.\d+)? ms", "the reload summary")
+        assert "patched 1 function" in ok, ok  # a body-only edit, patched in place
+
+        # 2. a syntax error on a new last line: squiggle, red item, notification
+        page.keyboard.press("Control+End")
+        page.keyboard.press("Enter")
+        page.keyboard.type("value = (1,")
+        page.keyboard.press("Control+S")
+        page.wait_for_selector(".monaco-editor .squiggly-error", timeout=TIMEOUT * 1000)
+        failed = _wait_item(page, r"hotbed: 1 error", "the error in the status bar")
+        assert "1 error" in failed
+        toast = page.locator(".notifications-toasts .notification-toast", has_text="hotbed")
+        toast.first.wait_for(state="visible", timeout=TIMEOUT * 1000)
+        assert "never closed" in toast.first.inner_text()
+        assert "dear" in dev.served()  # the last good code keeps serving
+
+        # 3. the fix: the line goes, and with it the squiggle, the red item and the notification
+        page.keyboard.press("Shift+Home")
+        page.keyboard.press("Delete")
+        page.keyboard.press("Backspace")
+        page.keyboard.press("Control+S")
+        page.wait_for_selector(".monaco-editor .squiggly-error", state="detached", timeout=TIMEOUT * 1000)
+        _wait_item(page, r"hotbed .*\d+(\.\d+)? ms|hotbed\s*$", "ok after the fix")
+        toast.first.wait_for(state="detached", timeout=TIMEOUT * 1000)
+        assert app.module.read_text().rstrip().endswith(")")  # the file as saved ends with the handler
 
 
 def test_vscode_window_above_two_projects(code_server: str, tmp_path: Path) -> None:
@@ -207,38 +217,22 @@ def test_vscode_window_above_two_projects(code_server: str, tmp_path: Path) -> N
     reaches its own project's dev server, and the status bar shows the active editor's project."""
     folder = tmp_path / "window"
     a, b = hello_project(folder / "a"), hello_project(folder / "b")
-    (folder / ".vscode").mkdir()
-    (folder / ".vscode" / "settings.json").write_text(json.dumps({"hotbed.interpreter": [sys.executable]}))
     servers = [DevServer(a), DevServer(b)]  # without their watchers: only the editor brings saves in
-    shot = tmp_path / "vscode-failure.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        try:
-            page.goto(f"{code_server}/?folder={folder}", timeout=TIMEOUT * 2000)
-            page.wait_for_selector(".monaco-workbench", timeout=TIMEOUT * 2000)
-            _wait_item(page, r"hotbed", "the extension started")
+    with _window(code_server, folder, servers, tmp_path / "vscode-failure.png") as page:
+        _wait_item(page, r"hotbed", "the extension started")
 
-            _open(page, "a/hello/routes.py")
-            _replace_and_save(page, ", {name}!", ", dear {name}!")
-            _wait_served(servers[0], "dear")
-            _wait_item(page, r"hotbed .*patched 1 function", "a's reload in the status bar")
+        _open(page, "a/hello/routes.py")
+        _replace_and_save(page, ", {name}!", ", dear {name}!")
+        _wait_served(servers[0], "dear")
+        _wait_item(page, r"hotbed .*patched 1 function", "a's reload in the status bar")
 
-            _open(page, "b/hello/routes.py")
-            _wait_item(page, r"hotbed \(b\)", "b's status once its file is active")
-            _replace_and_save(page, ", {name}!", ", dearest {name}!")
-            _wait_served(servers[1], "dearest")
-            shown = _wait_item(page, r"hotbed \(b\) .*patched 1 function", "b's reload in the status bar")
-            assert "(b)" in shown, shown
-            assert "dearest" not in servers[0].served() and "dear " in servers[0].served()
+        _open(page, "b/hello/routes.py")
+        _wait_item(page, r"hotbed \(b\)", "b's status once its file is active")
+        _replace_and_save(page, ", {name}!", ", dearest {name}!")
+        _wait_served(servers[1], "dearest")
+        shown = _wait_item(page, r"hotbed \(b\) .*patched 1 function", "b's reload in the status bar")
+        assert "(b)" in shown, shown
+        assert "dearest" not in servers[0].served() and "dear " in servers[0].served()
 
-            _open(page, "a/hello/routes.py")  # back to a: its own status, its own last reload
-            _wait_item(page, r"hotbed \(a\) .*patched 1 function", "a's status again")
-        except BaseException:
-            page.screenshot(path=str(shot))
-            output = "\n".join(f"--- {s.root.name} ---\n{s.output.text}" for s in servers)
-            raise AssertionError(f"see {shot}\n{output}") from sys.exc_info()[1]
-        finally:
-            browser.close()
-            for server in servers:
-                server.stop()
+        _open(page, "a/hello/routes.py")  # back to a: its own status, its own last reload
+        _wait_item(page, r"hotbed \(a\) .*patched 1 function", "a's status again")
