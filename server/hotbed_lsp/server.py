@@ -1,11 +1,11 @@
 """`hotbed lsp`: saves in the editor drive the dev server; what happened comes back as diagnostics and status.
 
-One thin handler per LSP method; the state (project layout, control connection, last
-status, diagnostics, the module graph for hovers) and the logic live on
-`HotbedLanguageServer`. The dev server is reached over its control socket; when none
-runs, the server still lints, reports `disconnected` and connects as soon as one starts.
-The server's state and its handlers stay in this one module (a few lines past 400): each
-handler is three lines over a method of `HotbedLanguageServer`.
+One thin handler per LSP method over a method of `HotbedLanguageServer`, which routes
+each file to its project (`hotbed_lsp/project.py`: layout, control connection, status,
+diagnostics, module graph), found by walking up from the file, so one editor window can
+hold several projects, each with its own `hotbed dev`. When a project's dev server does
+not run, the server still lints, reports `disconnected` naming the folder, and connects
+as soon as one starts.
 """
 
 from __future__ import annotations
@@ -23,16 +23,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from hotbed import __version__
-from hotbed.dev.control_client import ControlClient, ControlError, NotConnected
 from hotbed.dev.control_server import STATUS_NOTIFICATION
-from hotbed.dev.protocol import ChangeParams, Report, Status, converter
+from hotbed.dev.protocol import ChangeParams, Status, converter
 from hotbed_lsp.boundary_imports import boundary_imports
-from hotbed_lsp.diagnostics import BOUNDARY_IMPORT, ENTITY_ERROR, RESTART_CODES, SOURCE, Diagnostics, diagnostic
+from hotbed_lsp.diagnostics import BOUNDARY_IMPORT, ENTITY_ERROR, RESTART_CODES, SOURCE, diagnostic
 from hotbed_lsp.entity_lint import entity_files, lint_entities
-from hotbed_lsp.hovers import ModuleGraph
-from hotbed_lsp.sent import SentContent
+from hotbed_lsp.project import Project
 from hotbed_lsp.stdio import serve_stdio
-from hotbed_lsp.workspace import ProjectLayout, find_project_root
+from hotbed_lsp.workspace import ProjectLayout, find_project_root, project_root_of
 
 __all__ = ["COMMANDS", "PROGRESS_AFTER", "HotbedLanguageServer", "server", "start_server"]
 
@@ -43,7 +41,6 @@ SYNC_COMMAND = "hotbed.sync"
 DUMP_COMMAND = "hotbed.dump"
 COMMANDS = (RESTART_COMMAND, SYNC_COMMAND, DUMP_COMMAND)
 PROGRESS_AFTER = 0.5  # seconds a sync may take before the editor shows progress for it
-GRAPH_REFRESH_DELAY = 0.3  # seconds after a reload before the module graph is fetched again
 
 T = TypeVar("T")
 
@@ -59,93 +56,64 @@ def _uri(path: str) -> str:
     return uri
 
 
-def _matched(status: Status, previous: Report | None) -> list[str]:
-    """The files an `ok` batch that changed nothing found identical to the running code, when the status tells.
-
-    Such a batch keeps the state it found, except that it clears an `error` whose files
-    now match the running code (docs/protocol.md): `ok` with a report that changed nothing,
-    right after an error's report, says that error's files run as they are on disk.
-    """
-    report = status.report
-    if status.state != "ok" or report is None or previous is None or not previous.errors:
-        return []
-    if report.changed or report.reexecuted or report.errors or report.restart:
-        return []
-    return [*previous.changed, *(e.path for e in previous.errors)]
-
-
 class HotbedLanguageServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("hotbed", __version__)
-        self.layout: ProjectLayout | None = None
-        self.control: ControlClient | None = None
-        self.state = Status("disconnected", "not connected to a dev server yet")
-        self.diagnostics = Diagnostics()
-        self.sent = SentContent()
-        self.graph = ModuleGraph()
-        self._fresh_connection = True
-        self._last_report: Report | None = None  # of the dev server's last status
-        self._graph_task: asyncio.Task[None] | None = None
-        self._graph_timer: asyncio.TimerHandle | None = None
-        self._graph_stale = False
+        self.projects: dict[Path, Project] = {}
+        self.default: Project | None = None  # the workspace's project: files of no other project, commands
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def setup(self, params: lsp.InitializeParams) -> None:
-        """Find the project: `initializationOptions.projectRoot`, else the one the workspace (else the
-        cwd) belongs to, walking up to a running dev server's folder or a folder with hotbed settings."""
+        """The workspace's project: `initializationOptions.projectRoot`, else the one the workspace (else
+        the cwd) belongs to, walking up to a running dev server's folder or a folder with hotbed settings.
+        Files find their own project as they come (`project_for`)."""
         options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
         explicit = options.get("projectRoot") or None
         folder = _path(params.workspace_folders[0].uri) if params.workspace_folders else None
         folder = folder or (_path(params.root_uri) if params.root_uri else None) or params.root_path or os.getcwd()
-        self.layout = ProjectLayout.load(explicit or find_project_root(folder))
+        root = Path(explicit).resolve() if explicit else find_project_root(folder)
+        self.default = self.projects[root] = Project(ProjectLayout.load(root), self)
 
     def connect(self) -> None:
-        """Say `disconnected` until the dev server answers; keep connecting in the background."""
-        assert self.layout is not None
-        self._send_status(self.state)
-        self.control = ControlClient(self.layout.root, on_status=self.on_status, on_disconnect=self.on_disconnect)
-        self.control.start()
+        """Start every known project's connection (the workspace's, at first)."""
+        for project in self.projects.values():
+            project.start()
 
     async def disconnect(self) -> None:
-        if self._graph_timer is not None:
-            self._graph_timer.cancel()
-        if self.control is not None:
-            await self.control.close()
+        await asyncio.gather(*(project.close() for project in self.projects.values()))
 
-    # -- status from the dev server ------------------------------------------------------------
+    def project_for(self, path: str) -> Project | None:
+        """The project `path` belongs to, walking up from it; its connection starts the first time.
+        A file of no project belongs to the workspace's (which ignores it unless it lies inside)."""
+        root = project_root_of(path)
+        if root is None:
+            return self.default
+        project = self.projects.get(root)
+        if project is None:
+            project = self.projects[root] = Project(ProjectLayout.load(root), self)
+            project.start()
+        return project
 
-    def on_status(self, status: Status) -> None:
-        report = status.report
-        if self._fresh_connection and status.state in ("ok", "idle"):
-            # A dev server that just started imported every file from disk: earlier results are moot.
-            self.diagnostics.clear_restarts()
-            self.diagnostics.clear_reload_errors()
-        self._fresh_connection = False
-        previous, self._last_report = self._last_report, report
-        if report is not None and status.state != "syncing":
-            self.diagnostics.apply_report(report, sent=_matched(status, previous))
-        if status.state in ("ok", "idle") and (report is None or not report.restart):
-            self.diagnostics.clear_restarts()
-        if status.state == "error" and report is None and status != self.state:
-            self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, f"hotbed dev: {status.message}"))
-        self._send_status(status)
-        self.publish()
-        if status.state in ("ok", "error", "restart-required"):
-            self.refresh_graph()
+    # -- what projects tell the editor ---------------------------------------------------------
 
-    def on_disconnect(self) -> None:
-        self._fresh_connection = True
-        self.sent.forget()
-        self._last_report = None
-        self.graph = ModuleGraph()
-        assert self.layout is not None
-        self._send_status(Status("disconnected", f"no hotbed dev running for {self.layout.root}"))
+    def send_status(self, project: Project, status: Status) -> None:
+        """`hotbed/status`, with the folder of the project it concerns (`root`)."""
+        self.protocol.notify(STATUS_NOTIFICATION, {**converter.unstructure(status), "root": str(project.root)})
 
-    def _send_status(self, status: Status) -> None:
-        self.state = status
-        self.protocol.notify(STATUS_NOTIFICATION, converter.unstructure(status))
+    def show_warning(self, message: str) -> None:
+        self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, message))
+
+    def publish(self) -> None:
+        for project in self.projects.values():
+            for path, found in project.diagnostics.changes().items():
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=_uri(path), diagnostics=found))
+
+    def graph_refreshed(self) -> None:
+        lenses = self.client_capabilities.workspace
+        if lenses is not None and lenses.code_lens is not None and lenses.code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
 
     # -- linting -----------------------------------------------------------------------------
 
@@ -156,54 +124,36 @@ class HotbedLanguageServer(LanguageServer):
     def lint(self, uri: str) -> None:
         """Boundary imports of a module, or every entity file when one of them is involved; then publish."""
         path = _path(uri)
-        layout = self.layout
-        if path is None or layout is None:
+        project = self.project_for(path) if path else None
+        if path is None or project is None:
             return
+        layout, diagnostics = project.layout, project.diagnostics
         if layout.is_module(path):
             source = self.workspace.get_text_document(uri).source
             found = boundary_imports(source, Path(path), layout.root, layout.boundaries, layout.import_roots)
             results = {path: [diagnostic(p, BOUNDARY_IMPORT, lsp.DiagnosticSeverity.Warning) for p in found]}
-            self.diagnostics.set_lint(BOUNDARY_IMPORT, results, [path])
+            diagnostics.set_lint(BOUNDARY_IMPORT, results, [path])
         elif layout.is_entity(path):
             files = entity_files(layout.root, layout.entities)
             problems = lint_entities(files, self._text)
             results = {p: [diagnostic(d, ENTITY_ERROR) for d in found] for p, found in problems.items()}
-            self.diagnostics.set_lint(ENTITY_ERROR, results, [*problems, path])
+            diagnostics.set_lint(ENTITY_ERROR, results, [*problems, path])
         self.publish()
-
-    def publish(self) -> None:
-        for path, found in self.diagnostics.changes().items():
-            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=_uri(path), diagnostics=found))
 
     # -- syncing -----------------------------------------------------------------------------
 
-    def changes_for(self, paths: Sequence[str], event: str = "change") -> list[ChangeParams]:
-        """The paths the dev server should hear about: in this project, sources or restart files."""
-        layout = self.layout
-        if layout is None:
-            return []
-        return [ChangeParams(p, event) for p in paths if layout.syncs(p)]  # type: ignore[arg-type]
+    def changes_for(self, paths: Sequence[str], event: str = "change") -> dict[Project, list[ChangeParams]]:
+        """The changes each project's dev server should hear about: its sources and restart files."""
+        grouped: dict[Project, list[ChangeParams]] = {}
+        for path in paths:
+            project = self.project_for(path)
+            if project is not None and project.layout.syncs(path):
+                grouped.setdefault(project, []).append(ChangeParams(path, event))  # type: ignore[arg-type]
+        return grouped
 
-    async def sync(self, changes: list[ChangeParams]) -> Report | None:
-        """Have the dev server apply `changes` (none: a full sync) and take in its report."""
-        control = self.control
-        if control is None or not control.connected:
-            return None
-        if changes:
-            changes = self.sent.unsent(changes)
-            if not changes:
-                return None  # this content was sent already (a save the editor reports twice)
-        try:
-            report = await self._with_progress(control.sync(changes), "applying your changes")
-        except (NotConnected, ControlError) as exc:
-            logger.info("sync failed: %s", exc)
-            self.sent.drop(changes)
-            return None
-        # The batch's status came first and brought its restart; a restart the batch caused has
-        # already happened by now, so only what `sent` adds is new here.
-        self.diagnostics.apply_report(report, sent=[c.path for c in changes], everything=not changes, restarts=False)
-        self.publish()
-        return report
+    async def sync(self, grouped: dict[Project, list[ChangeParams]]) -> None:
+        """Have each project's dev server apply its changes, side by side."""
+        await asyncio.gather(*(project.sync(changes, self._with_progress) for project, changes in grouped.items()))
 
     async def _with_progress(self, work: Awaitable[T], message: str) -> T:
         """Await `work`; if it takes longer than `PROGRESS_AFTER`, show work-done progress meanwhile."""
@@ -230,54 +180,21 @@ class HotbedLanguageServer(LanguageServer):
 
     # -- the module graph (hover, code lens) -------------------------------------------------
 
-    def refresh_graph(self) -> None:
-        """Fetch the dev server's graph again, once saves settle (`GRAPH_REFRESH_DELAY`).
-
-        Only hovers and code lenses read it, and `fresh_graph` fetches at once for them;
-        fetching right after every reload would make the worker walk its graph while it
-        serves the first requests of the new code, which is what the person waits for.
-        """
-        self._graph_stale = True
-        if self._graph_timer is None:
-            self._graph_timer = asyncio.get_running_loop().call_later(GRAPH_REFRESH_DELAY, self._start_fetch)
-
-    def _start_fetch(self) -> None:
-        self._graph_timer = None
-        if self._graph_task is None or self._graph_task.done():
-            self._graph_task = asyncio.ensure_future(self._fetch_graph())
-
-    async def _fetch_graph(self) -> None:
-        while self._graph_stale and self.control is not None:
-            self._graph_stale = False
-            try:
-                self.graph = ModuleGraph(await self.control.dump())
-            except (NotConnected, ControlError):
-                return
-        lenses = self.client_capabilities.workspace
-        if lenses is not None and lenses.code_lens is not None and lenses.code_lens.refresh_support:
-            self.workspace_code_lens_refresh(None)
-
-    async def fresh_graph(self) -> ModuleGraph:
-        """The graph, fetched now if a refresh is still waiting for saves to settle."""
-        if self._graph_timer is not None:
-            self._graph_timer.cancel()
-            self._start_fetch()
-        task = self._graph_task
-        if task is not None and not task.done():
-            await asyncio.shield(task)
-        return self.graph
-
-    def hover(self, uri: str) -> lsp.Hover | None:
-        node = self.graph.get(_path(uri) or "")
-        if node is None:
+    async def hover(self, uri: str) -> lsp.Hover | None:
+        path = _path(uri)
+        project = self.project_for(path) if path else None
+        node = (await project.fresh_graph()).get(path) if project and path else None
+        if project is None or node is None:
             return None
-        return lsp.Hover(contents=lsp.MarkupContent(lsp.MarkupKind.Markdown, self.graph.hover(node)))
+        return lsp.Hover(contents=lsp.MarkupContent(lsp.MarkupKind.Markdown, project.graph.hover(node)))
 
-    def code_lenses(self, uri: str) -> list[lsp.CodeLens]:
-        node = self.graph.get(_path(uri) or "")
-        if node is None:
+    async def code_lenses(self, uri: str) -> list[lsp.CodeLens]:
+        path = _path(uri)
+        project = self.project_for(path) if path else None
+        node = (await project.fresh_graph()).get(path) if project and path else None
+        if project is None or node is None:
             return []
-        title = self.graph.lens_title(node)
+        title = project.graph.lens_title(node)
         # An empty command id: the lens is a label, as the Command type needs an id.
         return [lsp.CodeLens(range=lsp.Range(lsp.Position(0, 0), lsp.Position(0, 0)), command=lsp.Command(title, ""))]
 
@@ -285,7 +202,8 @@ class HotbedLanguageServer(LanguageServer):
         restarts = [d for d in params.context.diagnostics if d.source == SOURCE and d.code in RESTART_CODES]
         if not restarts:
             return []
-        command = lsp.Command("Restart dev server", RESTART_COMMAND)
+        # The restart goes to the dev server of the file the diagnostic is in.
+        command = lsp.Command("Restart dev server", RESTART_COMMAND, arguments=[params.text_document.uri])
         return [
             lsp.CodeAction(
                 "Restart dev server", kind=lsp.CodeActionKind.QuickFix, diagnostics=restarts, command=command
@@ -294,35 +212,33 @@ class HotbedLanguageServer(LanguageServer):
 
     # -- commands ------------------------------------------------------------------------------
 
-    def _require_control(self) -> ControlClient | None:
-        if self.control is not None and self.control.connected:
-            return self.control
-        root = self.layout.root if self.layout else "this project"
-        self.window_show_message(
-            lsp.ShowMessageParams(
-                lsp.MessageType.Warning, f"No hotbed dev server is running for {root}: start `hotbed dev` there."
-            )
-        )
+    def _connected_project(self, args: Sequence[Any]) -> Project | None:
+        """The project a command is for: that of the file (URI or path) given first, else the workspace's;
+        None, having said so, when no dev server serves it."""
+        target = args[0] if args and isinstance(args[0], str) else None
+        path = (_path(target) if target.startswith("file:") else os.path.abspath(target)) if target else None
+        project = self.project_for(path) if path else self.default
+        if project is not None and project.control.connected:
+            return project
+        root = project.root if project else "this project"
+        self.show_warning(f"No hotbed dev server is running for {root}: start `hotbed dev` there.")
         return None
 
-    async def restart_dev_server(self) -> None:
-        control = self._require_control()
-        if control is not None:
-            await self._with_progress(control.restart(), "restarting the dev server")
+    async def restart_dev_server(self, args: Sequence[Any]) -> None:
+        project = self._connected_project(args)
+        if project is not None:
+            await self._with_progress(project.control.restart(), "restarting the dev server")
 
-    async def full_sync(self) -> dict[str, Any] | None:
-        if self._require_control() is None:
-            return None
-        report = await self.sync([])
+    async def full_sync(self, args: Sequence[Any]) -> dict[str, Any] | None:
+        project = self._connected_project(args)
+        report = await project.sync([], self._with_progress) if project else None
         return None if report is None else dict(converter.unstructure(report))
 
-    async def dump(self) -> list[dict[str, Any]] | None:
-        control = self._require_control()
-        if control is None:
+    async def dump(self, args: Sequence[Any]) -> list[dict[str, Any]] | None:
+        project = self._connected_project(args)
+        if project is None:
             return None
-        nodes = await control.dump()
-        self.graph = ModuleGraph(nodes)
-        return [dict(converter.unstructure(node)) for node in nodes]
+        return [dict(converter.unstructure(node)) for node in await project.dump()]
 
 
 server = HotbedLanguageServer()
@@ -364,21 +280,23 @@ async def did_change_watched_files(ls: HotbedLanguageServer, params: lsp.DidChan
         lsp.FileChangeType.Changed: "change",
         lsp.FileChangeType.Deleted: "unlink",
     }
-    changes = [c for e in params.changes if (p := _path(e.uri)) for c in ls.changes_for([p], events[e.type])]
-    if changes:
-        await ls.sync(changes)
+    grouped: dict[Project, list[ChangeParams]] = {}
+    for event in params.changes:
+        if path := _path(event.uri):
+            for project, changes in ls.changes_for([path], events[event.type]).items():
+                grouped.setdefault(project, []).extend(changes)
+    if grouped:
+        await ls.sync(grouped)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 async def hover(ls: HotbedLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    await ls.fresh_graph()
-    return ls.hover(params.text_document.uri)
+    return await ls.hover(params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
 async def code_lens(ls: HotbedLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
-    await ls.fresh_graph()
-    return ls.code_lenses(params.text_document.uri)
+    return await ls.code_lenses(params.text_document.uri)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
@@ -388,17 +306,17 @@ def code_action(ls: HotbedLanguageServer, params: lsp.CodeActionParams) -> list[
 
 @server.command(RESTART_COMMAND)
 async def restart_command(ls: HotbedLanguageServer, *args: Any) -> None:
-    await ls.restart_dev_server()
+    await ls.restart_dev_server(args)
 
 
 @server.command(SYNC_COMMAND)
 async def sync_command(ls: HotbedLanguageServer, *args: Any) -> dict[str, Any] | None:
-    return await ls.full_sync()
+    return await ls.full_sync(args)
 
 
 @server.command(DUMP_COMMAND)
 async def dump_command(ls: HotbedLanguageServer, *args: Any) -> list[dict[str, Any]] | None:
-    return await ls.dump()
+    return await ls.dump(args)
 
 
 def start_server() -> None:

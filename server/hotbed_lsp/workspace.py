@@ -13,12 +13,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotbed.config import load_config
+from hotbed.config import STATE_DIR, load_config
+from hotbed.dev.control_server import CONTROL_SOCKET
 from hotbed.exceptions import ConfigError
 from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
 from hotbed.reload.globs import GlobSet
 
-__all__ = ["ProjectLayout", "find_project_root"]
+__all__ = ["ProjectLayout", "find_project_root", "project_root_of"]
 
 _EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "node_modules", ".hotbed", ".git"})
 
@@ -32,19 +33,25 @@ def _has_settings(folder: Path) -> bool:
         return False
 
 
-def find_project_root(start: str | os.PathLike[str]) -> Path:
-    """The project a folder belongs to: the nearest folder, from `start` up, that a dev server
-    serves (its `.hotbed/control.sock`), else the nearest with hotbed settings, else `start`.
+def project_root_of(start: str | os.PathLike[str]) -> Path | None:
+    """The project a file or folder belongs to, walking up from it: the nearest folder a dev server
+    serves (its `.hotbed/control.sock`), else the nearest with hotbed settings or the `.hotbed/`
+    folder a dev server made, else None.
 
-    An editor opened on `examples/hello` while `hotbed dev hello/main.py` runs in `examples/`
-    belongs to `examples/`, whose `.hotbed/` holds the control socket.
+    `examples/hello/main.py`, while `hotbed dev hello/main.py` runs in `examples/`, belongs to
+    `examples/`; a file of `examples/a`, whose dev server has stopped, still belongs to `examples/a`.
     """
-    folder = Path(start).resolve()
-    chain = [folder, *folder.parents]
+    path = Path(start).resolve()
+    chain = [path, *path.parents] if path.is_dir() else list(path.parents)
     for candidate in chain:
-        if (candidate / ".hotbed" / "control.sock").exists():
+        if (candidate / STATE_DIR / CONTROL_SOCKET).exists():
             return candidate
-    return next((candidate for candidate in chain if _has_settings(candidate)), folder)
+    return next((c for c in chain if _has_settings(c) or (c / STATE_DIR).is_dir()), None)
+
+
+def find_project_root(start: str | os.PathLike[str]) -> Path:
+    """The project a folder belongs to (`project_root_of`), else the folder itself."""
+    return project_root_of(start) or Path(start).resolve()
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,8 @@ _BLOG_RUNS = """
 """
 
 
-@pytest.fixture
-def hello_app(tmp_path: Path) -> App:
-    """examples/hello (plain FastAPI, `hotbed dev hello/main.py`)."""
-    root = tmp_path / "p"
+def hello_project(root: Path) -> App:
+    """A copy of examples/hello in `root` (plain FastAPI, `hotbed dev hello/main.py` run in `root`)."""
     shutil.copytree(REPO / "examples/hello", root / "hello", ignore=shutil.ignore_patterns("__pycache__"))
     return App(
         root=root,
@@ -92,6 +90,12 @@ def hello_app(tmp_path: Path) -> App:
         counter=("router = APIRouter()\n", "router = APIRouter()\n" + _RUNS + _HELLO_RUNS),
         runs_url="/runs",
     )
+
+
+@pytest.fixture
+def hello_app(tmp_path: Path) -> App:
+    """examples/hello (plain FastAPI, `hotbed dev hello/main.py`)."""
+    return hello_project(tmp_path / "p")
 
 
 @pytest.fixture
@@ -183,6 +187,7 @@ class Editor:
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
         self.statuses: list[Status] = []
+        self.roots: list[str] = []  # the project each status concerns, in step with `statuses`
         self._arrival: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._versions: dict[str, int] = {}
         client.feature("hotbed/status")(lambda params: self._on_status(params))
@@ -193,7 +198,9 @@ class Editor:
             self._arrival.set_result(None)
 
     def _on_status(self, params: Any) -> None:
-        self.statuses.append(converter.structure(plain(params), Status))
+        fields = plain(params)
+        self.roots.append(fields.pop("root", ""))
+        self.statuses.append(converter.structure(fields, Status))
         self._pulse()
 
     def _watch_diagnostics(self) -> None:
@@ -222,20 +229,28 @@ class Editor:
             seen = [(s.state, s.message) for s in self.statuses]
             raise AssertionError(f"timed out waiting for {what}; statuses: {seen}") from None
 
-    async def status(self, predicate: Callable[[Status], bool], what: str, since: int = 0) -> Status:
-        """The first status from index `since` on that satisfies `predicate`."""
-        return await self.until(lambda: next((s for s in self.statuses[since:] if predicate(s)), None), what)
+    async def status(
+        self, predicate: Callable[[Status], bool], what: str, since: int = 0, root: Path | None = None
+    ) -> Status:
+        """The first status from index `since` on that satisfies `predicate` (and concerns `root`, if given)."""
 
-    async def applied(self, path: Path, since: int, field: str = "reexecuted") -> Status:
+        def found() -> Status | None:
+            pairs = zip(self.statuses[since:], self.roots[since:], strict=True)
+            return next((s for s, r in pairs if predicate(s) and (root is None or r == str(root))), None)
+
+        return await self.until(found, what)
+
+    async def applied(self, path: Path, since: int, field: str = "reexecuted", root: Path | None = None) -> Status:
         """The first `ok` status from index `since` on whose report lists `path` under `field`
         (`reexecuted` takes a module patched in place too: either way the new code runs)."""
         fields = (field, "patched") if field == "reexecuted" else (field,)
         return await self.status(
-            lambda s: s.state == "ok"
-            and s.report is not None
-            and any(str(path) in getattr(s.report, f) for f in fields),
+            lambda s: (
+                s.state == "ok" and s.report is not None and any(str(path) in getattr(s.report, f) for f in fields)
+            ),
             f"ok with {path.name} in {field}",
             since,
+            root,
         )
 
     def states(self, since: int = 0) -> list[str]:

@@ -50,9 +50,13 @@ def test_neovim_shows_reload_errors_and_the_fix_is_served(
     }
     (app.root / ".env").write_text("# read by the app's settings\n")
     (tmp_path / "params.json").write_text(json.dumps(params))
+    # As a person starts Neovim: in a subfolder of the entity project, and above the plain app's
+    # project (a folder holding several), from where the file is opened by its path.
+    cwd = app.module.parent if app.target == "" else tmp_path
+    assert cwd != app.root
     completed = subprocess.run(
         [NVIM, "--headless", "--clean", "-u", str(INIT)],
-        cwd=app.module.parent,  # a subfolder of the project, as a person opens one
+        cwd=cwd,
         env={"HOTBED_PARAMS": str(tmp_path / "params.json"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         capture_output=True,
         text=True,

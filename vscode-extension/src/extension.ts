@@ -13,7 +13,13 @@ import { checkIfConfigurationChanged, getWorkspaceSettings } from './common/sett
 import { StatusBar } from './common/status';
 import { DevServerTerminal } from './common/terminal';
 import type { Status } from './common/types';
-import { createFileSystemWatcher, createOutputChannel, onDidChangeConfiguration } from './common/vscodeapi';
+import {
+    activeFile,
+    createFileSystemWatcher,
+    createOutputChannel,
+    onDidChangeActiveFile,
+    onDidChangeConfiguration,
+} from './common/vscodeapi';
 
 let server: HotbedServer | undefined;
 
@@ -31,10 +37,12 @@ export async function activate(
     context.subscriptions.push(outputChannel, registerLogger(outputChannel), statusBar, dependencyTree, terminal, notifier);
 
     const onStatus = (status: Status): void => {
-        const previous = statusBar.status;
+        const previous = statusBar.statusOf(status.root);
         statusBar.update(status);
         void notifier.notify(previous, status);
     };
+    // The status bar shows the project of the file being edited (one language server serves them all).
+    statusBar.showFile(activeFile()?.fsPath);
     const start = async (found: HotbedProject): Promise<void> => {
         if (server) {
             return;
@@ -50,12 +58,14 @@ export async function activate(
         ...registerCommands({
             connection: () => server?.connection,
             restartLanguageServer: async () => server?.restart(),
+            activeFile: () => activeFile()?.toString(),
             devServerLaunch: async () =>
                 project && { interpreter: await interpreterFor(project.folder), cwd: project.root.fsPath },
             showOutput: () => outputChannel.show(),
             dependencyTree,
             terminal,
         }),
+        onDidChangeActiveFile((uri) => statusBar.showFile(uri?.fsPath)),
         onDidChangeConfiguration((event) => {
             if (checkIfConfigurationChanged(event)) {
                 server?.requestRestart();

@@ -43,7 +43,7 @@ interface TestHost extends CommandHost {
     registrations: { dispose(): void }[];
 }
 
-function host(options: { connected?: boolean } = {}): TestHost {
+function host(options: { connected?: boolean; activeFile?: string } = {}): TestHost {
     const sendRequest = vi.fn(async (_method: string, params: { command: string }) =>
         params.command === 'hotbed.dump' ? dump : {},
     );
@@ -51,6 +51,7 @@ function host(options: { connected?: boolean } = {}): TestHost {
         sendRequest,
         connection: () => (options.connected === false ? undefined : { sendRequest: sendRequest as never }),
         restartLanguageServer: vi.fn(async () => undefined),
+        activeFile: () => options.activeFile,
         devServerLaunch: async () => ({ interpreter: ['/venv/bin/python', '-X', 'dev'], cwd: ROOT }),
         showOutput: vi.fn(),
         dependencyTree: new DependencyTreeDocument(),
@@ -61,8 +62,8 @@ function host(options: { connected?: boolean } = {}): TestHost {
     return result;
 }
 
-async function run(command: string): Promise<unknown> {
-    return commands.executeCommand(command);
+async function run(command: string, ...args: unknown[]): Promise<unknown> {
+    return commands.executeCommand(command, ...args);
 }
 
 beforeEach(resetFake);
@@ -90,6 +91,22 @@ describe('registerCommands', () => {
             command: serverCommand,
             arguments: [],
         });
+    });
+
+    it('server commands are for the active file\'s project, or the project a status names', async () => {
+        const h = host({ activeFile: 'file:///home/me/b/routes.py' });
+        await run('hotbed.sync');
+        await run('hotbed.restart', '/home/me/a');
+        expect(h.sendRequest.mock.calls).toEqual([
+            ['workspace/executeCommand', { command: 'hotbed.sync', arguments: ['file:///home/me/b/routes.py'] }],
+            ['workspace/executeCommand', { command: 'hotbed.restart', arguments: ['/home/me/a'] }],
+        ]);
+    });
+
+    it('hotbed.startDevServer runs in the project folder a status names', async () => {
+        host();
+        await run('hotbed.startDevServer', '/home/me/b');
+        expect(window.createTerminal).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ cwd: '/home/me/b' }));
     });
 
     it('hotbed.showDependencyTree renders hotbed.dump into a virtual document', async () => {

@@ -4,6 +4,7 @@ import { LS_SERVER_RESTART_DELAY, RESTART_GRACE_MS } from '../src/common/constan
 import { activate, deactivate } from '../src/extension';
 import { report, status, syntaxError } from './helpers';
 import {
+    activateEditor,
     addFile,
     addWorkspaceFolder,
     commands,
@@ -81,6 +82,19 @@ describe('activate in a hotbed project', () => {
         );
     });
 
+    it('the status bar follows the project of the active editor, and commands go to it', async () => {
+        await activated();
+        await peer.last!.sendStatus(status('ok', { root: ROOT }));
+        await peer.last!.sendStatus(status('disconnected', { root: `${ROOT}/tools`, message: 'no hotbed dev running' }));
+        await vi.waitFor(() => expect(statusItem().text).toBe('$(check) hotbed (blog)'));
+        activateEditor(`${ROOT}/tools/seed.py`);
+        expect(statusItem().text).toBe('$(debug-disconnect) hotbed (tools): not running');
+        await commands.executeCommand('hotbed.sync');
+        await vi.waitFor(() => expect(serverCommands()).toEqual(['hotbed.sync']));
+        const sent = peer.last!.requests.find((request) => request.method === 'workspace/executeCommand')!;
+        expect(sent.params).toEqual({ command: 'hotbed.sync', arguments: [`file://${ROOT}/tools/seed.py`] });
+    });
+
     it('a restart the dev server makes by itself gets no warning and no second restart', async () => {
         vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
         fake.config.set('hotbed.autoRestart', true);
@@ -144,8 +158,8 @@ describe('activate outside a hotbed project', () => {
         await activated();
         const watcher = markerWatcher()!;
         watcher.changed.fire(fake.workspaceFolders[0]!.uri);
-        // The recheck ends with a search for hotbed.toml below the folder; let what follows it run.
-        await vi.waitFor(() => expect(workspace.findFiles).toHaveBeenCalledTimes(2));
+        // The recheck ends with searches for hotbed.toml and .hotbed/dev.lock below the folder; let what follows run.
+        await vi.waitFor(() => expect(workspace.findFiles).toHaveBeenCalledTimes(4));
         await new Promise((resolve) => setImmediate(resolve));
         expect(peer.connections).toHaveLength(0);
         expect(statusItem().visible).toBe(false);

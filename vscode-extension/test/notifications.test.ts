@@ -165,6 +165,32 @@ describe('StatusNotifier', () => {
         expect(closed).toBe(true);
     });
 
+    it('an error stays while another project reloads, and goes when its own project is fixed', async () => {
+        const broken = status('error', { root: '/w/a', message: 'broken' });
+        await notifier.notify(status('syncing', { root: '/w/a' }), broken);
+        const shown = window.withProgress.mock.results[0]!.value as Promise<void>;
+        let closed = false;
+        void shown.then(() => (closed = true));
+        await notifier.notify(status('ok', { root: '/w/b' }), status('syncing', { root: '/w/b' }));
+        await notifier.notify(status('syncing', { root: '/w/b' }), status('ok', { root: '/w/b' }));
+        await Promise.resolve();
+        await Promise.resolve();
+        expect(closed).toBe(false);
+        await notifier.notify(broken, status('ok', { root: '/w/a' }));
+        await Promise.resolve();
+        await Promise.resolve();
+        expect(closed).toBe(true);
+    });
+
+    it('a restart the dev server does not make is asked of that project\'s dev server', async () => {
+        settings = autoRestart;
+        const required = status('restart-required', { root: '/w/b', message: 'settings.py declined hot reloading' });
+        await notifier.notify(status('syncing', { root: '/w/b' }), required);
+        await notifier.notify(status('syncing', { root: '/w/a' }), status('ok', { root: '/w/a' }));
+        await vi.advanceTimersByTimeAsync(RESTART_GRACE_MS);
+        expect(commands.executeCommand).toHaveBeenCalledExactlyOnceWith('hotbed.restart', '/w/b');
+    });
+
     it('ok notifies only with "always"', async () => {
         await feed(status('syncing'), status('ok'));
         expect(window.showInformationMessage).not.toHaveBeenCalled();

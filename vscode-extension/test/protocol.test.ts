@@ -34,6 +34,7 @@ const STATES = ['idle', 'syncing', 'ok', 'error', 'restart-required', 'restartin
 
 interface StatusParams {
     state: string;
+    root: string;
     message: string;
     report: Record<string, unknown> | null;
 }
@@ -282,7 +283,8 @@ function copyToTemp(source: string, prefix: string, below = ''): string {
 }
 
 function expectStatusShape(status: StatusParams): void {
-    expect(Object.keys(status).sort()).toEqual(['message', 'pid', 'report', 'state', 'url']);
+    expect(Object.keys(status).sort()).toEqual(['message', 'pid', 'report', 'root', 'state', 'url']);
+    expect(status.root).toBeTypeOf('string'); // the project the status concerns
     expect(STATES).toContain(status.state);
     expect(status.message).toBeTypeOf('string');
     expect(status.report === null || typeof status.report === 'object').toBe(true);
@@ -317,6 +319,8 @@ describe(`${SERVER_MODULE} over stdio, no dev server running`, () => {
     it('sends hotbed/status "disconnected" with the documented shape', async () => {
         const status = await server.waitForStatus((s) => s.state === 'disconnected', '"disconnected"');
         expect(status.report).toBeNull();
+        expect(status.root).toBe(fs.realpathSync(project));
+        expect(status.message).toContain(status.root); // names the folder it waits for
         for (const received of server.statuses) {
             expectStatusShape(received);
         }

@@ -155,6 +155,14 @@ describe('hotbed project detection', () => {
         expect(project?.root.fsPath).toBe('/w/services/api');
     });
 
+    it('finds a folder below the workspace folder where hotbed dev ran (its lock)', async () => {
+        const folder = addWorkspaceFolder('/w');
+        fake.found = [Uri.file('/w/examples/a/.hotbed/dev.lock')];
+        const project = await findHotbedProject();
+        expect(project?.folder).toBe(folder);
+        expect(project?.root.fsPath).toBe('/w/examples/a');
+    });
+
     it('prefers a workspace folder that is a project', async () => {
         addWorkspaceFolder('/a');
         const b = addWorkspaceFolder('/b');
@@ -179,6 +187,7 @@ describe('hotbed project detection', () => {
         expect(manifest.activationEvents).toEqual([
             'workspaceContains:**/hotbed.toml',
             'workspaceContains:.hotbed',
+            'workspaceContains:**/.hotbed/dev.lock',
             'workspaceContains:pyproject.toml',
             'workspaceContains:**/*.entity.json',
             'onLanguage:python',

@@ -142,6 +142,40 @@ describe('StatusBar', () => {
         expect(item.text).toBe('$(check) hotbed');
     });
 
+    it('shows the project of the active file; each project keeps its own reports', () => {
+        const { bar, item } = statusBar();
+        bar.update(status('ok', { root: '/w/a', report: report({ root: '/w/a', durationMs: 4 }) }));
+        expect(item.text).toBe('$(check) hotbed 4.0 ms · 3 modules'); // one project: no name needed
+        bar.update(status('error', { root: '/w/b', report: report({ ok: false, root: '/w/b', errors: [syntaxError] }) }));
+        expect(item.text).toBe('$(check) hotbed (a) 4.0 ms · 3 modules'); // the first project, until a file is active
+        bar.showFile('/w/b/hello/routes.py');
+        expect(item.text).toBe('$(error) hotbed (b): 1 error');
+        expect((item.tooltip as MarkdownString).value).toContain('Project: `/w/b`');
+        bar.update(status('syncing', { root: '/w/a' })); // a's news leave b's item alone
+        expect(item.text).toBe('$(error) hotbed (b): 1 error');
+        bar.showFile(undefined); // focus moved to a panel: the last file's project stays
+        expect(bar.shownRoot).toBe('/w/b');
+        bar.showFile('/w/a/main.py');
+        expect(item.text).toBe('$(sync~spin) hotbed (a)');
+        expect(bar.statusOf('/w/b').state).toBe('error');
+        bar.update({ state: 'stopped', message: 'The hotbed language server stopped.', report: null });
+        expect(item.text).toBe('$(circle-slash) hotbed: stopped'); // every project's: the language server is gone
+        expect(bar.statusOf('/w/b').state).toBe('stopped');
+    });
+
+    it('a file of no known project shows the first project (the workspace\'s)', () => {
+        const { bar, item } = statusBar();
+        bar.update(status('disconnected', { root: '/w/a', message: 'no hotbed dev running for /w/a' }));
+        bar.update(status('ok', { root: '/w/ab' }));
+        bar.showFile('/w/abc/x.py');
+        expect(bar.shownRoot).toBe('/w/a');
+        bar.showFile('/w/ab/x.py');
+        expect(bar.shownRoot).toBe('/w/ab');
+        expect(item.command).toEqual({ command: 'hotbed.showOutput', title: 'Show hotbed output' });
+        bar.showFile('/w/a/x.py');
+        expect(item.command).toEqual({ command: 'hotbed.startDevServer', title: 'Start the dev server', arguments: ['/w/a'] });
+    });
+
     it('dispose disposes the item', () => {
         const { bar, item } = statusBar();
         bar.dispose();

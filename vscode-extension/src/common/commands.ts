@@ -12,6 +12,8 @@ export interface CommandHost {
     /** The running language client, or `undefined` when none runs. */
     connection(): ServerConnection | undefined;
     restartLanguageServer(): Promise<unknown>;
+    /** The active editor's file (its URI), which names the project a server command is for; `undefined`: none. */
+    activeFile(): string | undefined;
     /** The interpreter command and project folder for `hotbed dev`, or `undefined` outside a project. */
     devServerLaunch(): Promise<{ interpreter: string[]; cwd: string } | undefined>;
     showOutput(): void;
@@ -21,15 +23,19 @@ export interface CommandHost {
 
 const NOT_RUNNING = 'hotbed: the language server is not running. Is this a hotbed project? See "hotbed: Show Output".';
 
-/** Sends a server command; failures are logged and shown, and yield `undefined`. */
-export async function executeServerCommand<R>(host: CommandHost, command: string): Promise<R | undefined> {
+/**
+ * Sends a server command for the project of `target` (a project folder or a file), else of the
+ * active editor's file, else the workspace's; failures are logged and shown, and yield `undefined`.
+ */
+export async function executeServerCommand<R>(host: CommandHost, command: string, target?: unknown): Promise<R | undefined> {
     const connection = host.connection();
     if (!connection) {
         void showWarningMessage(NOT_RUNNING);
         return undefined;
     }
+    const project = typeof target === 'string' ? target : host.activeFile();
     try {
-        return await connection.sendRequest<R>(EXECUTE_COMMAND_REQUEST, { command, arguments: [] });
+        return await connection.sendRequest<R>(EXECUTE_COMMAND_REQUEST, { command, arguments: project ? [project] : [] });
     } catch (error) {
         traceError(`${command} failed:`, error);
         void showErrorMessage(`hotbed: ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -46,8 +52,11 @@ async function showDependencyTree(host: CommandHost): Promise<void> {
     await host.dependencyTree.show(dump ?? [], launch?.cwd);
 }
 
-/** Starts the dev server in a terminal, or, when it already runs there, reconnects the language server to it. */
-async function startDevServer(host: CommandHost): Promise<void> {
+/**
+ * Starts the dev server in a terminal (in `folder`, the project a status named, else the workspace's),
+ * or, when it already runs there, reconnects the language server to it.
+ */
+async function startDevServer(host: CommandHost, folder?: unknown): Promise<void> {
     if (host.terminal.running) {
         traceInfo('The dev server terminal is open; restarting the language server to reconnect.');
         host.terminal.show();
@@ -59,16 +68,17 @@ async function startDevServer(host: CommandHost): Promise<void> {
         void showWarningMessage('hotbed: no hotbed project in this workspace (hotbed.toml, [tool.hotbed] or .hotbed/).');
         return;
     }
-    traceInfo(`Starting the dev server: ${launch.interpreter.join(' ')} -m hotbed dev (in ${launch.cwd})`);
-    host.terminal.start(launch.interpreter, launch.cwd);
+    const cwd = typeof folder === 'string' ? folder : launch.cwd;
+    traceInfo(`Starting the dev server: ${launch.interpreter.join(' ')} -m hotbed dev (in ${cwd})`);
+    host.terminal.start(launch.interpreter, cwd);
 }
 
 export function registerCommands(host: CommandHost): Disposable[] {
     return [
-        registerCommand(Command.restart, () => executeServerCommand(host, ServerCommand.restart)),
-        registerCommand(Command.sync, () => executeServerCommand(host, ServerCommand.sync)),
+        registerCommand(Command.restart, (target) => executeServerCommand(host, ServerCommand.restart, target)),
+        registerCommand(Command.sync, (target) => executeServerCommand(host, ServerCommand.sync, target)),
         registerCommand(Command.showDependencyTree, () => showDependencyTree(host)),
-        registerCommand(Command.startDevServer, () => startDevServer(host)),
+        registerCommand(Command.startDevServer, (folder) => startDevServer(host, folder)),
         registerCommand(Command.showOutput, () => host.showOutput()),
         registerCommand(Command.restartServer, () => host.restartLanguageServer()),
     ];

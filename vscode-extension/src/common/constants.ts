@@ -56,6 +56,8 @@ export const PROJECT_MARKERS = {
     config: 'hotbed.toml',
     pyproject: 'pyproject.toml',
     stateDir: '.hotbed',
+    /** In `stateDir`: the dev server's lock, left behind once it ran there. */
+    lock: 'dev.lock',
 } as const;
 
 export const ENTITY_GLOB = '**/*.entity.json';

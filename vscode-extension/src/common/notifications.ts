@@ -14,6 +14,11 @@ export type NotificationSettings = Pick<HotbedSettings, 'autoRestart' | 'showNot
 
 const RESTART = 'Restart';
 
+/** The restart command's argument: the project whose dev server it restarts (none: the active file's). */
+function projectArgument(status: Status): string[] {
+    return status.root ? [status.root] : [];
+}
+
 async function run(command: string, ...args: unknown[]): Promise<void> {
     try {
         await executeCommand(command, ...args);
@@ -23,25 +28,33 @@ async function run(command: string, ...args: unknown[]): Promise<void> {
 }
 
 /**
- * Reacts to changes of state. `restart-required` is normally followed at once by `restarting` and
- * `ok`: `hotbed dev` replaces its worker by itself. So the notifier waits RESTART_GRACE_MS for any
- * other state; only when none comes does it restart the dev server (`hotbed.autoRestart`) or offer
- * a restart.
+ * Reacts to changes of state, per project (a status's `root`). `restart-required` is normally
+ * followed at once by `restarting` and `ok`: `hotbed dev` replaces its worker by itself. So the
+ * notifier waits RESTART_GRACE_MS for any other state of that project; only when none comes does
+ * it restart that dev server (`hotbed.autoRestart`) or offer a restart.
  */
 export class StatusNotifier implements Disposable {
-    private grace: ReturnType<typeof setTimeout> | undefined;
-    private clearError: (() => void) | undefined;
+    private readonly grace = new Map<string, ReturnType<typeof setTimeout>>();
+    private readonly clearError = new Map<string, () => void>();
 
     /** `settings` gives the project's current settings, or `undefined` outside a project (nothing is shown). */
     constructor(private readonly settings: () => NotificationSettings | undefined) {}
 
-    /** The move from `previous` to `status`; staying in a state notifies nothing. */
+    /** The move from `previous` to `status` (the same project's); staying in a state notifies nothing. */
     async notify(previous: Status, status: Status): Promise<void> {
         if (previous.state === status.state) {
             return;
         }
-        this.endGrace();
-        this.endError(); // any other state means the error shown is no longer the current one
+        const project = status.root ?? '';
+        // Any other state means the error shown is no longer the current one; the extension's own
+        // `stopped` ends every project's.
+        const every = status.state === 'stopped';
+        for (const root of every ? [...this.grace.keys()] : [project]) {
+            this.endGrace(root);
+        }
+        for (const root of every ? [...this.clearError.keys()] : [project]) {
+            this.endError(root);
+        }
         const settings = this.settings();
         if (!settings) {
             return;
@@ -49,16 +62,19 @@ export class StatusNotifier implements Disposable {
         const level = settings.showNotifications;
         switch (status.state) {
             case 'restart-required':
-                this.grace = setTimeout(() => {
-                    this.grace = undefined;
-                    void this.restartDidNotHappen(status);
-                }, RESTART_GRACE_MS);
+                this.grace.set(
+                    project,
+                    setTimeout(() => {
+                        this.grace.delete(project);
+                        void this.restartDidNotHappen(status);
+                    }, RESTART_GRACE_MS),
+                );
                 return;
             case 'error':
                 if (level !== 'off') {
                     // Shown until the error is fixed (the status leaves `error`); the status-bar item opens the problem.
                     const cleared = new Promise<void>((resolve) => {
-                        this.clearError = resolve;
+                        this.clearError.set(project, resolve);
                     });
                     const where = describeStatus(status).command.command === 'vscode.open' ? ' (click hotbed in the status bar to open it)' : '';
                     void showUntil(`hotbed: ${status.message}${where}`, cleared);
@@ -75,13 +91,17 @@ export class StatusNotifier implements Disposable {
     }
 
     dispose(): void {
-        this.endGrace();
-        this.endError();
+        for (const root of [...this.grace.keys()]) {
+            this.endGrace(root);
+        }
+        for (const root of [...this.clearError.keys()]) {
+            this.endError(root);
+        }
     }
 
-    private endError(): void {
-        this.clearError?.();
-        this.clearError = undefined;
+    private endError(root: string): void {
+        this.clearError.get(root)?.();
+        this.clearError.delete(root);
     }
 
     /** The dev server stayed in `restart-required`: restart it, or ask, per the settings of now. */
@@ -92,18 +112,16 @@ export class StatusNotifier implements Disposable {
         }
         if (settings.autoRestart) {
             traceInfo('Restart required and the dev server did not restart; restarting it (hotbed.autoRestart).');
-            await run(Command.restart);
+            await run(Command.restart, ...projectArgument(status));
         } else if (settings.showNotifications !== 'off') {
             if ((await showWarningMessage(`hotbed: ${status.message}`, RESTART)) === RESTART) {
-                await run(Command.restart);
+                await run(Command.restart, ...projectArgument(status));
             }
         }
     }
 
-    private endGrace(): void {
-        if (this.grace) {
-            clearTimeout(this.grace);
-            this.grace = undefined;
-        }
+    private endGrace(root: string): void {
+        clearTimeout(this.grace.get(root));
+        this.grace.delete(root);
     }
 }

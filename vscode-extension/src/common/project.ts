@@ -30,8 +30,10 @@ export async function isHotbedProject(dir: Uri): Promise<boolean> {
 
 /**
  * The first hotbed project: a workspace folder that is one, else the folder of a `hotbed.toml`
- * below one, else the nearest folder above one that is (`hotbed dev hello/main.py` run in
- * `examples/` while the window shows `examples/hello`).
+ * below one, else the folder below one where `hotbed dev` has run (its `.hotbed/dev.lock`), else
+ * the nearest folder above one that is (`hotbed dev hello/main.py` run in `examples/` while the
+ * window shows `examples/hello`). The language server finds the project of each file itself; this
+ * one is the workspace's (commands with no file, the status before any file is opened).
  */
 export async function findHotbedProject(): Promise<HotbedProject | undefined> {
     const folders = getWorkspaceFolders();
@@ -47,6 +49,12 @@ export async function findHotbedProject(): Promise<HotbedProject | undefined> {
         const folder = getWorkspaceFolder(config);
         if (folder) {
             return { folder, root: joinUri(config, '..') };
+        }
+    }
+    for (const lock of await findFiles(`**/${PROJECT_MARKERS.stateDir}/${PROJECT_MARKERS.lock}`, SEARCH_EXCLUDE, 1)) {
+        const folder = getWorkspaceFolder(lock);
+        if (folder) {
+            return { folder, root: joinUri(lock, '..', '..') };
         }
     }
     for (const folder of folders) {

@@ -34,14 +34,19 @@ export function parseStatus(params: unknown): Status | undefined {
     if (typeof params !== 'object' || params === null) {
         return undefined;
     }
-    const { state, message, report } = params as Record<string, unknown>;
+    const { state, message, report, root } = params as Record<string, unknown>;
     if (!STATES.includes(state as HotbedState) || typeof message !== 'string') {
         return undefined;
     }
     if (report !== null && (typeof report !== 'object' || report === undefined)) {
         return undefined;
     }
-    return { state: state as HotbedState, message, report: report === null ? null : withDefaults(report as Partial<Report>) };
+    const parsed: Status = {
+        state: state as HotbedState,
+        message,
+        report: report === null ? null : withDefaults(report as Partial<Report>),
+    };
+    return typeof root === 'string' && root !== '' ? { ...parsed, root } : parsed;
 }
 
 /** Fills the lists a report may leave out, so renderers need no checks. */
@@ -133,7 +138,7 @@ export function describeStatus(status: Status, lastReload: Report | null = null)
         case 'restart-required':
             return {
                 text: `$(debug-restart) ${EXTENSION_NAME}: restart required`,
-                command: command(Command.restart, 'Restart the dev server'),
+                command: command(Command.restart, 'Restart the dev server', status.root ? [status.root] : undefined),
                 background: 'statusBarItem.warningBackground',
                 action: 'restart the dev server',
             };
@@ -142,7 +147,7 @@ export function describeStatus(status: Status, lastReload: Report | null = null)
         case 'disconnected':
             return {
                 text: `$(debug-disconnect) ${EXTENSION_NAME}: not running`,
-                command: command(Command.startDevServer, 'Start the dev server'),
+                command: command(Command.startDevServer, 'Start the dev server', status.root ? [status.root] : undefined),
                 action: 'start the dev server in a terminal, or reconnect to it',
             };
         case 'stopped':
@@ -158,6 +163,9 @@ export function describeStatus(status: Status, lastReload: Report | null = null)
 /** The tooltip as markdown: state, message, the last report, and what a click does. */
 export function renderTooltip(status: Status, lastReport: Report | null, view = describeStatus(status)): string {
     const lines = [`**${EXTENSION_NAME}** · ${STATE_LABELS[status.state]}`, ''];
+    if (status.root) {
+        lines.push(`Project: \`${status.root}\``, '');
+    }
     if (status.message) {
         lines.push(escapeMarkdown(status.message), '');
     }
@@ -168,14 +176,43 @@ export function renderTooltip(status: Status, lastReport: Report | null, view = 
     return lines.join('\n');
 }
 
-/** Owns the StatusBarItem; `update` moves it to the state of a `hotbed/status` notification. */
+/** What the item remembers of one project. */
+interface ProjectView {
+    current: Status;
+    /** Kept across states without a report (syncing, restarting) so the tooltip still shows it. */
+    lastReport: Report | null;
+    /** The report of the last `ok` that had one: the summary an `ok` without a report shows. */
+    lastReload: Report | null;
+}
+
+function basename(path: string): string {
+    return path.replace(/\/+$/, '').split('/').pop() || path;
+}
+
+/** The project of `path`: the deepest of `roots` that holds it. */
+export function projectOf(path: string, roots: Iterable<string>): string | undefined {
+    let found: string | undefined;
+    for (const root of roots) {
+        const inside = path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
+        if (inside && (found === undefined || root.length > found.length)) {
+            found = root;
+        }
+    }
+    return found;
+}
+
+/**
+ * Owns the StatusBarItem; `update` moves a project to the state of a `hotbed/status` notification.
+ * One language server serves every project of the window, each status naming its `root`: the item
+ * shows the project of the active editor's file, else the first project the server reported (the
+ * workspace's).
+ */
 export class StatusBar implements Disposable {
     private readonly item: StatusBarItem;
-    private current: Status = INITIAL_STATUS;
-    /** Kept across states without a report (syncing, restarting) so the tooltip still shows it. */
-    private lastReport: Report | null = null;
-    /** The report of the last `ok` that had one: the summary an `ok` without a report shows. */
-    private lastReload: Report | null = null;
+    private readonly projects = new Map<string, ProjectView>();
+    /** Before any project reported, and for the extension's own `stopped`. */
+    private fallback: ProjectView = { current: INITIAL_STATUS, lastReport: null, lastReload: null };
+    private activeFile: string | undefined;
 
     constructor(item: StatusBarItem = createStatusBarItem(`${EXTENSION_NAME}.status`, 100)) {
         this.item = item;
@@ -183,18 +220,49 @@ export class StatusBar implements Disposable {
         this.render();
     }
 
+    /** The status the item shows. */
     get status(): Status {
-        return this.current;
+        return this.shown().current;
+    }
+
+    /** The last status of the project at `root` (`undefined`: a server that names none). */
+    statusOf(root: string | undefined): Status {
+        return this.projects.get(root ?? '')?.current ?? this.fallback.current;
+    }
+
+    /** The project the item shows: the active file's, else the first reported. */
+    get shownRoot(): string | undefined {
+        const roots = [...this.projects.keys()];
+        return (this.activeFile && projectOf(this.activeFile, roots.filter(Boolean))) || roots[0];
     }
 
     update(status: Status): void {
-        this.current = status;
-        if (status.report) {
-            this.lastReport = status.report;
-            if (status.state === 'ok') {
-                this.lastReload = status.report;
+        if (status.state === 'stopped') {
+            // The extension's own state (the language server stopped): every project is in it.
+            for (const view of [this.fallback, ...this.projects.values()]) {
+                view.current = status;
+            }
+        } else {
+            const root = status.root ?? '';
+            const view = this.projects.get(root) ?? { current: status, lastReport: null, lastReload: null };
+            this.projects.set(root, view);
+            view.current = status;
+            if (status.report) {
+                view.lastReport = status.report;
+                if (status.state === 'ok') {
+                    view.lastReload = status.report;
+                }
             }
         }
+        this.render();
+    }
+
+    /** The active editor's file changed (`undefined`: none is active); the item follows its project. */
+    showFile(path: string | undefined): void {
+        if (path === undefined) {
+            return; // the output panel or a terminal took focus: keep showing the last file's project
+        }
+        this.activeFile = path;
         this.render();
     }
 
@@ -210,14 +278,22 @@ export class StatusBar implements Disposable {
         this.item.dispose();
     }
 
+    private shown(): ProjectView {
+        const root = this.shownRoot;
+        return (root === undefined ? undefined : this.projects.get(root)) ?? this.fallback;
+    }
+
     private render(): void {
-        const view = describeStatus(this.current, this.lastReload);
-        this.item.text = view.text;
+        const { current, lastReport, lastReload } = this.shown();
+        const view = describeStatus(current, lastReload);
+        // With several projects in the window, the text says whose status it is: `hotbed (b)`.
+        const project = this.projects.size > 1 && current.root ? ` (${basename(current.root)})` : '';
+        this.item.text = view.text.replace(EXTENSION_NAME, `${EXTENSION_NAME}${project}`);
         this.item.command = view.command;
         this.item.backgroundColor = view.background ? themeColor(view.background) : undefined;
-        this.item.tooltip = markdown(renderTooltip(this.current, this.lastReport, view));
+        this.item.tooltip = markdown(renderTooltip(current, lastReport, view));
         this.item.accessibilityInformation = {
-            label: `${EXTENSION_NAME}: ${STATE_LABELS[this.current.state]}. ${this.current.message}`,
+            label: `${EXTENSION_NAME}: ${STATE_LABELS[current.state]}. ${current.message}`,
         };
     }
 }

@@ -46,6 +46,8 @@ export interface Status {
     state: HotbedState;
     message: string;
     report: Report | null;
+    /** The project folder the status concerns (one language server serves every project of the window); absent from `stopped`. */
+    root?: string;
     /** In the answer to `status` only (0 and "" in broadcasts): the supervisor's pid, the app's URL. */
     pid?: number;
     url?: string;

@@ -137,6 +137,20 @@ export async function showTextDocument(document: TextDocument, options?: TextDoc
     return window.showTextDocument(document, options);
 }
 
+/** The active editor's file document (`undefined`: none, or not a file). */
+export function activeFile(): Uri | undefined {
+    const uri = window.activeTextEditor?.document.uri;
+    return uri?.scheme === 'file' ? uri : undefined;
+}
+
+/** Called with the active editor's file document (`undefined`: none, or not a file) whenever it changes. */
+export function onDidChangeActiveFile(listener: (uri: Uri | undefined) => unknown): Disposable {
+    return window.onDidChangeActiveTextEditor((editor) => {
+        const uri = editor?.document.uri;
+        listener(uri?.scheme === 'file' ? uri : undefined);
+    });
+}
+
 export function createTerminal(options: TerminalOptions): Terminal {
     return window.createTerminal(options);
 }

@@ -187,6 +187,8 @@ export const fake = {
     providers: new Map<string, ContentProvider>(),
     configurationChanged: new EventEmitter<{ affectsConfiguration(section: string): boolean }>(),
     terminalClosed: new EventEmitter<FakeTerminal>(),
+    activeEditor: undefined as { document: { uri: Uri } } | undefined,
+    activeEditorChanged: new EventEmitter<{ document: { uri: Uri } } | undefined>(),
 };
 
 export function resetFake(): void {
@@ -202,6 +204,8 @@ export function resetFake(): void {
     fake.providers.clear();
     fake.configurationChanged.dispose();
     fake.terminalClosed.dispose();
+    fake.activeEditor = undefined;
+    fake.activeEditorChanged.dispose();
 }
 
 export function addWorkspaceFolder(fsPath: string): FakeWorkspaceFolder {
@@ -258,7 +262,18 @@ export const window = {
         return terminal;
     }),
     onDidCloseTerminal: (listener: Listener<FakeTerminal>) => fake.terminalClosed.event(listener),
+    get activeTextEditor(): { document: { uri: Uri } } | undefined {
+        return fake.activeEditor;
+    },
+    onDidChangeActiveTextEditor: (listener: Listener<{ document: { uri: Uri } } | undefined>) =>
+        fake.activeEditorChanged.event(listener),
 };
+
+/** Makes `path` the active editor's file (`undefined`: no editor), as clicking a tab does. */
+export function activateEditor(path: string | undefined): void {
+    fake.activeEditor = path === undefined ? undefined : { document: { uri: Uri.file(path) } };
+    fake.activeEditorChanged.fire(fake.activeEditor);
+}
 
 export const commands = {
     registerCommand: vi.fn((id: string, callback: (...args: unknown[]) => unknown) => {
@@ -303,7 +318,8 @@ export const workspace = {
         fake.watchers.push(watcher);
         return watcher;
     }),
-    findFiles: vi.fn(async () => fake.found),
+    // `**/NAME` globs only: the found files whose path ends in NAME.
+    findFiles: vi.fn(async (include: string) => fake.found.filter((uri) => uri.fsPath.endsWith(include.replace(/^\*\*/, '')))),
     fs: {
         stat: async (uri: Uri) => {
             const entry = fake.files.get(uri.fsPath);
