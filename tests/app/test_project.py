@@ -132,7 +132,7 @@ def test_a_removed_entity_leaves_its_table_and_data_and_says_so(tmp_path: Path) 
 
     assert report.schema == (
         "schema withheld: table tags is no longer declared by any entity; the table and its data stay. "
-        "Drop it by hand when it is no longer needed.",
+        "Drop it by hand when it is no longer needed: DROP TABLE tags",
     )
     with database.current_engine().connect() as conn:
         assert conn.execute(text("SELECT id FROM tags")).scalars().all() == [7]

@@ -255,7 +255,7 @@ def test_removing_a_prop_keeps_its_column_and_data(blog: DevServer) -> None:
     blog.output.wait_for(
         re.escape(
             "schema withheld: users.bio is no longer declared; the column and its data stay. "
-            "Drop it by hand when it is no longer needed."
+            "Drop it by hand when it is no longer needed: ALTER TABLE users DROP COLUMN bio"
         )
     )
     with sqlite3.connect(blog.root / ".hotbed" / "db.sqlite3") as db:

@@ -6,18 +6,16 @@ inspector) and sorts every difference into one of two kinds:
 - additive: a new table, a new nullable column, a new column with a `dbDefault`, a NOT
   NULL column on an empty table, a new index. `apply_additive` runs these at once;
 - withheld: a prop removed (the column and its data stay), a type, nullability or
-  `dbDefault` changed, a NOT NULL column without default on a table that has rows.
-  These are reported with what a person can do about them (the SQL where there is
-  one), and never applied.
-
-Planning and applying share the per-dialect column comparisons, which is why this one
-module runs a little past 400 lines.
+  `dbDefault` changed, a NOT NULL column without default on a table that has rows, rows
+  holding enum values the entity no longer has. These are reported with the SQL that
+  would apply them (`hotbed.app.manual_sql`) and never applied.
 
 Tables nobody declares any more are left alone. After `apply_additive`, models read and
 write through the tables it bound for that database (`bound_table`): the entity's
 columns that really exist, so a withheld column never breaks a query.
-The planner and the reports share private DDL helpers, which is why this module runs a
-little past 400 lines.
+
+Planning and applying share the per-dialect column comparisons, which is why this one
+module runs a little past 400 lines.
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ from sqlalchemy import (
     Engine,
     MetaData,
     Table,
+    func,
     inspect,
     literal,
     select,
@@ -46,6 +45,7 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeEngine
 
 from hotbed.app.entity import Entity, snake_case
+from hotbed.app.manual_sql import alter_column_sql, drop_column_sql, drop_table_sql, rebuild_sql, update_enum_sql
 from hotbed.app.tables import SQL_NOW, build_metadata, entity_columns
 from hotbed.exceptions import ConfigError
 
@@ -69,6 +69,7 @@ ChangeKind = Literal[
     "type_changed",
     "nullability_changed",
     "default_changed",
+    "enum_values_removed",
     "required_column",
     "table_removed",
     "refused",
@@ -77,13 +78,18 @@ ChangeKind = Literal[
 
 @dataclass(frozen=True, slots=True)
 class SchemaChange:
-    """One difference between the entities and the database. `statements` is empty when withheld."""
+    """One difference between the entities and the database.
+
+    `statements` is empty when withheld; `sql` is then what a person could run to apply it
+    (also quoted in `message`), empty when there is nothing to run.
+    """
 
     kind: ChangeKind
     table: str
     column: str | None
     message: str
     statements: tuple[ExecutableDDLElement, ...] = field(default=(), compare=False, repr=False)
+    sql: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.message
@@ -116,7 +122,8 @@ class SchemaReport:
                 name,
                 None,
                 f"table {name} is no longer declared by any entity; the table and its data stay. "
-                "Drop it by hand when it is no longer needed.",
+                f"Drop it by hand when it is no longer needed: {drop_table_sql(name)}",
+                sql=drop_table_sql(name),
             )
             for name in sorted(before - self.tables)
         )
@@ -185,6 +192,7 @@ class _Planner:
         self.additive: list[SchemaChange] = []
         self.withheld: list[SchemaChange] = []
         self._empty: dict[str, bool] = {}
+        self.rebuild_given = False
 
     def is_empty(self, name: str) -> bool:
         if name not in self._empty:
@@ -208,6 +216,7 @@ class _Planner:
 
     def compare(self, table: Table) -> None:
         live = {column["name"]: column for column in self.inspector.get_columns(table.name)}
+        self.rebuild_given = False  # SQLite: the table's rebuild SQL goes with its first change only
         where = table.name
         for column in table.columns:
             found = live.get(column.name)
@@ -217,31 +226,36 @@ class _Planner:
                 continue
             declared, actual = _compiled(column.type, self.dialect), _compiled(found["type"], self.dialect)
             if declared != actual:
-                self.withheld.append(
-                    SchemaChange(
-                        "type_changed",
-                        where,
-                        column.name,
-                        f"{name} is {actual} in the database but the entity now says {declared}: "
-                        "not converted automatically; migrate the column by hand (or restore the prop's type)",
-                    )
+                self.column_changed(
+                    column,
+                    "type_changed",
+                    f"{name} is {actual} in the database but the entity now says {declared}: "
+                    "not converted automatically; migrate the column by hand (or restore the prop's type)",
+                    set(live),
                 )
             elif column.nullable != found["nullable"] and not column.primary_key:
                 wanted = "nullable" if column.nullable else "NOT NULL"
-                self.withheld.append(
-                    SchemaChange(
-                        "nullability_changed",
-                        where,
-                        column.name,
-                        f"{name} should now be {wanted}: constraints are not changed automatically; "
-                        "alter the column by hand (or restore the prop's nullable setting)",
-                    )
+                self.column_changed(
+                    column,
+                    "nullability_changed",
+                    f"{name} should now be {wanted}: constraints are not changed automatically; "
+                    "alter the column by hand (or restore the prop's nullable setting)",
+                    set(live),
                 )
             if column.primary_key or column.computed is not None:
                 continue
             declared_default = _default_sql(column, self.dialect)
-            if _normal_default(declared_default) != _normal_default(found.get("default")):
-                self.default_changed(table, column, declared_default, found.get("default"))
+            actual_default = found.get("default")
+            if _normal_default(declared_default) != _normal_default(actual_default):
+                self.column_changed(
+                    column,
+                    "default_changed",
+                    f"{name} defaults to {actual_default or 'nothing'} in the database but the entity now says "
+                    f"{declared_default or 'no default'}; defaults are not changed automatically",
+                    set(live),
+                )
+            if "enum_values" in column.info:
+                self.stale_enum_values(column)
         for name, found in live.items():
             if name not in table.columns:
                 hint = ""
@@ -252,29 +266,55 @@ class _Planner:
                         "column_removed",
                         where,
                         name,
-                        f"{where}.{name} is no longer declared; the column and its data stay. "
-                        f"Drop it by hand when it is no longer needed.{hint}",
+                        f"{where}.{name} is no longer declared; the column and its data stay.{hint} "
+                        f"Drop it by hand when it is no longer needed: {drop_column_sql(where, name, self.dialect)}",
+                        sql=drop_column_sql(where, name, self.dialect),
                     )
                 )
         self.compare_indexes(table, set(live))
 
-    def default_changed(self, table: Table, column: Column[Any], declared: str | None, actual: str | None) -> None:
-        name = f"{table.name}.{column.name}"
-        quoted = self.dialect.identifier_preparer
-        target = f"ALTER TABLE {quoted.quote(table.name)} ALTER COLUMN {quoted.quote(column.name)}"
-        sql = f"{target} SET DEFAULT {declared}" if declared is not None else f"{target} DROP DEFAULT"
-        how = (
-            "SQLite cannot change a default in place: rebuild the table by hand"
-            if self.dialect.name == "sqlite"
-            else f"apply it by hand: {sql}"
+    def column_changed(self, column: Column[Any], kind: ChangeKind, message: str, live: set[str]) -> None:
+        """A withheld change to an existing column, with the SQL that would make it."""
+        sql = ""
+        if self.dialect.name != "sqlite":
+            change = {"type_changed": "type", "nullability_changed": "nullability"}.get(kind, "default")
+            sql = alter_column_sql(column, change, self.dialect, _default_sql(column, self.dialect))
+            how = f"To apply it by hand: {sql}"
+        elif self.rebuild_given:
+            how = "SQLite cannot alter a column in place: the table rebuild given above applies this too."
+        else:
+            self.rebuild_given = True
+            sql = rebuild_sql(column.table, live, self.dialect)
+            dropped = sorted(live - set(column.table.columns.keys()))
+            also = f" (it also drops {', '.join(dropped)}, no longer declared)" if dropped else ""
+            how = f"SQLite cannot alter a column in place; to apply it by hand, rebuild the table{also}: {sql}"
+        self.withheld.append(SchemaChange(kind, column.table.name, column.name, f"{message}. {how}", sql=sql))
+
+    def stale_enum_values(self, column: Column[Any]) -> None:
+        """Rows holding values the enum no longer has: they fail validation when read, so say which and how many."""
+        values = column.info["enum_values"]
+        query = (
+            select(column, func.count())
+            .select_from(column.table)
+            .where(column.is_not(None), column.not_in(values))
+            .group_by(column)
+            .order_by(column)
         )
+        stale: dict[str, int] = {value: count for value, count in self.conn.execute(query)}
+        if not stale:
+            return
+        fallback = column.info["enum_fallback"]
+        listed = ", ".join(f"{value!r} ({count} row{'s' if count != 1 else ''})" for value, count in stale.items())
+        sql = update_enum_sql(column, stale, fallback, self.dialect)
         self.withheld.append(
             SchemaChange(
-                "default_changed",
-                table.name,
+                "enum_values_removed",
+                column.table.name,
                 column.name,
-                f"{name} defaults to {actual or 'nothing'} in the database but the entity now says "
-                f"{declared or 'no default'}; {how}",
+                f"{column.table.name}.{column.name} holds values that enum {column.info['enum']} no longer has: "
+                f"{listed}; reading those rows fails validation until they are changed. "
+                f"To change them by hand: {sql}",
+                sql=sql,
             )
         )
 

@@ -124,6 +124,20 @@ def _generated(prop: Any) -> list[Computed]:
     return [Computed(prop.generated.expression, persisted=persisted)]
 
 
+def _enum_info(entity: Entity, prop: Any) -> dict[str, Any]:
+    """An enum column's values, and what a row holding a value the enum lost could become.
+
+    The database stores an enum as a string, so only the schema planner, reading these,
+    can notice rows an enum edit left behind.
+    """
+    if prop.type != "enum" or prop.id not in entity.enums:
+        return {}
+    values = tuple(entity.enums[prop.id])
+    default = prop.db_default.strip("'") if isinstance(prop.db_default, str) else None
+    fallback = default if default in values else (None if prop.nullable else values[0])
+    return {"enum": prop.id, "enum_values": values, "enum_fallback": fallback}
+
+
 def entity_columns(entity: Entity, by_id: Mapping[str, Entity], *, foreign_keys: bool) -> list[Column[Any]]:
     id_prop = entity.id_prop
     numeric_id = id_prop.type in ("integer", "bigInteger")
@@ -157,6 +171,7 @@ def entity_columns(entity: Entity, by_id: Mapping[str, Entity], *, foreign_keys:
                 *_generated(prop),
                 nullable=prop.nullable or prop.generated is not None,
                 server_default=None if prop.generated else _server_default(prop.db_default),
+                info=_enum_info(entity, prop),
             )
         )
     return columns
