@@ -75,7 +75,7 @@ def test_every_type_syncs_and_round_trips(kind: str, tmp_path: Path) -> None:
         company = companies.Company.model_validate(dict(row))
         assert company.from_ == "web" and company.class_ == "A"
         assert company.model_dump()["from"] == "web"  # JSON keeps the entity's name
-        assert companies.CompanyListParams().order == "id-desc"
+        assert companies.CompanyListParams().order_by == "id-desc"
         assert set(companies.CompanySearchField) == {"id", "name"}  # the entity's own enum
 
 

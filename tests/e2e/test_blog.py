@@ -89,15 +89,17 @@ def test_changing_a_list_api(blog: DevServer) -> None:
         make_user(blog, name)
     blog.edit(
         "src/application/user/user_model.py",
-        """    def list(cls, page: int = 1, num: int = 20) -> list[User]:
-        \"\"\"A page of User rows, newest first.\"\"\"
-        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)""",
-        """    def list(cls, keyword: str | None = None, page: int = 1, num: int = 20) -> list[User]:
-        \"\"\"A page of User rows, newest first, optionally only names containing `keyword`.\"\"\"
-        where = {"name": {"$like": f"%{keyword}%"}} if keyword else None
-        rows = cls.find_many(where=where, order_by="id-desc", limit=num, offset=(page - 1) * num)""",
+        """    def list(cls, params: UserListParams) -> list[User]:
+        \"\"\"A page of User rows: `keyword` looked for in the `search` field, ordered by `orderBy`.\"\"\"
+        return [User.model_validate(row, from_attributes=True) for row in cls.find_page(params)]""",
+        """    def list(cls, params: UserListParams, prefix: str | None = None) -> list[User]:
+        \"\"\"A page of User rows, optionally only names starting with `prefix`.\"\"\"
+        where = {"name": {"$like": f"{prefix}%"}} if prefix else None
+        offset = (params.page - 1) * params.num
+        rows = cls.find_many(where, order_by=str(params.order_by), limit=params.num, offset=offset)
+        return [User.model_validate(row, from_attributes=True) for row in rows]""",
     )
-    params = {"keyword": "joh", "page": 1, "num": 2}
+    params = {"prefix": "joh", "page": 1, "num": 2, "orderBy": "id-desc"}
 
     def only_matches(rows: Json) -> bool:
         return all("joh" in row["name"] for row in rows)  # type: ignore[attr-defined]
@@ -107,7 +109,7 @@ def test_changing_a_list_api(blog: DevServer) -> None:
     assert blog.client.get("/api/user/list", params={**params, "page": 2}).json() == []
     blog.output.wait_for(r"API re-registered: GET /api/user/list")
     blog.output.wait_for(r"- src/application/user/user_model\.py \(with 3 APIs\)")
-    assert "keyword?: string | null" in (blog.root / "web/src/services/UserService.ts").read_text()
+    assert "prefix?: string | null" in (blog.root / "web/src/services/UserService.ts").read_text()
 
 
 def test_a_new_model_method_used_from_another_api(blog: DevServer) -> None:
