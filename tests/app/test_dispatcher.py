@@ -87,6 +87,14 @@ class ProductApi:
         OrderForm.model_validate({"product_id": "not a number"})
 
     @api(http_method="GET")
+    def rows(self) -> "list[OrderForm]":  # the class's own `list` shadows the builtin here
+        return [OrderForm(product_id=1), Row(7)]  # a Row has no product_id
+
+    @api(http_method="GET")
+    def shaped(self) -> OrderForm:
+        return {"product_id": "3", "quantity": 2, "extra": "dropped"}
+
+    @api(http_method="GET")
     def huge(self) -> None:
         raise OverflowError("Python int too large to convert to SQLite INTEGER")
 
@@ -203,7 +211,9 @@ async def test_the_api_prefix_comes_from_the_project_configuration(make_project:
                 "order",
                 "remove",
                 "reserve",
+                "rows",
                 "search",
+                "shaped",
                 "ship",
                 "whoami",
                 "whoami_async",
@@ -230,7 +240,21 @@ async def test_a_model_parameter_reads_flat_query_parameters(client: httpx.Async
 async def test_a_validation_error_inside_the_method_is_a_server_error(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/product/broken")
     assert response.status_code == 500
-    assert response.json()["error"] == "ValidationError in OrderForm: product_id"
+    assert response.json()["error"] == (
+        "GET /api/product/broken failed: ValidationError in OrderForm: product_id: "
+        "Input should be a valid integer, unable to parse string as an integer, got 'not a number'"
+    )
+
+
+async def test_the_result_is_validated_against_the_return_type(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/shaped")
+    assert response.json() == {"product_id": 3, "quantity": 2}  # as the return type has it
+    response = await client.get("/api/product/rows")
+    assert response.status_code == 500
+    assert response.json()["error"] == (
+        "GET /api/product/rows returned a value that is not a valid list[OrderForm]: "
+        "[1].product_id of Row id=7: Field required"
+    )
 
 
 async def test_bad_bytes_and_huge_numbers_are_client_errors(client: httpx.AsyncClient) -> None:

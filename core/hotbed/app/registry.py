@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, PydanticSchemaGenerationError, TypeAdapter, create_model
 
 from hotbed.app.api import ApiSpec, api_spec, resource_name
 from hotbed.exceptions import ConfigError
@@ -31,6 +31,7 @@ class Route:
     body_param: str | None
     returns: Any
     spec: ApiSpec
+    response: TypeAdapter[Any] | None = None  # validates what the method returns; None: returned as is
 
     @property
     def key(self) -> tuple[str, str]:
@@ -78,6 +79,20 @@ def _endpoint_params(function: Callable[..., Any], owner: str) -> tuple[type[Bas
     return model, body_param, returns
 
 
+def _response_adapter(returns: Any) -> TypeAdapter[Any] | None:
+    """What the dispatcher validates a method's result with, as FastAPI's response model.
+
+    A return type pydantic cannot validate (a class of one's own) is not checked: the
+    result is serialised as it is.
+    """
+    if returns is Any:
+        return None
+    try:
+        return TypeAdapter(returns)
+    except (PydanticSchemaGenerationError, TypeError, NameError):
+        return None
+
+
 def _routes_of_class(cls: type, module: str, prefix: str) -> list[Route]:
     routes: list[Route] = []
     instance: object | None = None
@@ -94,7 +109,19 @@ def _routes_of_class(cls: type, module: str, prefix: str) -> list[Route]:
         params, body_param, returns = _endpoint_params(endpoint, cls.__name__)
         path = prefix + (spec.path or f"/{resource_name(cls.__name__)}/{name}")
         routes.append(
-            Route(spec.http_method, path, module, cls.__qualname__, name, endpoint, params, body_param, returns, spec)
+            Route(
+                spec.http_method,
+                path,
+                module,
+                cls.__qualname__,
+                name,
+                endpoint,
+                params,
+                body_param,
+                returns,
+                spec,
+                _response_adapter(returns),
+            )
         )
     return routes
 
