@@ -79,6 +79,11 @@ class ProductApi:
         return {"agent": current.headers.get("x-agent"), "path": current.request.url.path}
 
     @api(http_method="GET")
+    def greet(self, ctx: hotbed.RequestContext, name: str = "you") -> str:
+        ctx.state["greeted"] = name
+        return f"{ctx.headers.get('x-agent')} greets {name}, path {ctx.request.url.path}, {hotbed.context().state}"
+
+    @api(http_method="GET")
     async def whoami_async(self) -> str | None:
         return hotbed.context().headers.get("x-agent")
 
@@ -206,6 +211,7 @@ async def test_the_api_prefix_comes_from_the_project_configuration(make_project:
                 "broken",
                 "crash",
                 "get",
+                "greet",
                 "huge",
                 "list",
                 "order",
@@ -270,3 +276,10 @@ async def test_an_api_reads_the_request_through_the_context(client: httpx.AsyncC
     assert (await client.get("/api/product/whoami_async", headers={"x-agent": "async"})).json() == "async"
     with pytest.raises(EngineStateError, match="only available while an API call"):
         hotbed.context()
+
+
+async def test_a_parameter_typed_request_context_is_filled_by_the_dispatcher(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/greet", params={"name": "Jo", "ctx": "ignored"}, headers={"x-agent": "t"})
+    assert response.json() == "t greets Jo, path /api/product/greet, {'greeted': 'Jo'}"  # the same context
+    document = (await client.get("/api/openapi.json")).json()
+    assert [p["name"] for p in document["paths"]["/api/product/greet"]["get"]["parameters"]] == ["name"]

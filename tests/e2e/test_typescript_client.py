@@ -37,6 +37,9 @@ async function main() {
   out.byName = (await users.list({ search: "name", keyword: "bo" })).map((u) => u.name);
   out.byId = (await users.list({ search: "id", keyword: String(ann.id) })).map((u) => u.name);
   out.welcome = await users.welcome();
+  out.anonymous = await users.me().then(() => 200, (error) => error.status);
+  clientConfig.headers["x-user-id"] = String(ann.id);
+  out.me = (await users.me()).name;
   const sku = "0f8e7c1a-3b5d-4e6f-8a9b-0c1d2e3f4a5b";
   const pen = await products.create({ sku, name: "Pen", price: "2.50", stock: 5 });
   out.product = (await products.get(pen.id)).price;
@@ -73,6 +76,8 @@ def test_every_generated_function_calls_its_own_server(blog: DevServer, blog_roo
         "byName": ["Bob"],
         "byId": ["Ann"],
         "welcome": "Hello, 2 members!",  # WELCOME in the example's config.py
+        "anonymous": 403,  # ForbiddenError
+        "me": "Ann",  # the header reached the method's RequestContext parameter
         "product": "2.50",
         "products": 1,
         "post": "Hello",

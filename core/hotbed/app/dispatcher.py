@@ -134,6 +134,7 @@ class Dispatcher:
         except ApiError as exc:
             return _error(exc.status_code, str(exc))
         token = request_context.enter(request)
+        arguments.update(dict.fromkeys(route.context_params, request_context.context()))
         try:
             if inspect.iscoroutinefunction(route.endpoint):
                 result = await route.endpoint(**arguments)

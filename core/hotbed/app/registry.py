@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, PydanticSchemaGenerationError, TypeAdapter, create_model
 
 from hotbed.app.api import ApiSpec, api_spec, resource_name
+from hotbed.app.context import RequestContext
 from hotbed.exceptions import ConfigError
 
 __all__ = ["ApiRegistry", "Route", "RouteChanges"]
@@ -32,6 +33,7 @@ class Route:
     returns: Any
     spec: ApiSpec
     response: TypeAdapter[Any] | None = None  # validates what the method returns; None: returned as is
+    context_params: tuple[str, ...] = ()  # parameters typed `RequestContext`, filled by the dispatcher
 
     @property
     def key(self) -> tuple[str, str]:
@@ -61,13 +63,20 @@ class _Params(BaseModel):
     model_config = ConfigDict(extra="ignore", arbitrary_types_allowed=True)
 
 
-def _endpoint_params(function: Callable[..., Any], owner: str) -> tuple[type[BaseModel], str | None, Any]:
-    """A pydantic model of a method's parameters, the name of a body model parameter, the return type."""
+def _endpoint_params(
+    function: Callable[..., Any], owner: str
+) -> tuple[type[BaseModel], str | None, Any, tuple[str, ...]]:
+    """A pydantic model of a method's parameters, the name of a body model parameter, the
+    return type, and the parameters typed `RequestContext` (the dispatcher fills those)."""
     signature = inspect.signature(function, eval_str=True)
     fields: dict[str, Any] = {}
     body_param = None
+    context_params: list[str] = []
     for param in signature.parameters.values():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if param.annotation is RequestContext:
+            context_params.append(param.name)
             continue
         annotation = Any if param.annotation is param.empty else param.annotation
         default = ... if param.default is param.empty else param.default
@@ -76,7 +85,7 @@ def _endpoint_params(function: Callable[..., Any], owner: str) -> tuple[type[Bas
         fields[param.name] = (annotation, default)
     returns = Any if signature.return_annotation is signature.empty else signature.return_annotation
     model = create_model(f"{owner}_{function.__name__}_params", __base__=_Params, **fields)
-    return model, body_param, returns
+    return model, body_param, returns, tuple(context_params)
 
 
 def _response_adapter(returns: Any) -> TypeAdapter[Any] | None:
@@ -106,7 +115,7 @@ def _routes_of_class(cls: type, module: str, prefix: str) -> list[Route]:
             if instance is None:
                 instance = cls()
             endpoint = getattr(instance, name)
-        params, body_param, returns = _endpoint_params(endpoint, cls.__name__)
+        params, body_param, returns, context_params = _endpoint_params(endpoint, cls.__name__)
         path = prefix + (spec.path or f"/{resource_name(cls.__name__)}/{name}")
         routes.append(
             Route(
@@ -121,6 +130,7 @@ def _routes_of_class(cls: type, module: str, prefix: str) -> list[Route]:
                 returns,
                 spec,
                 _response_adapter(returns),
+                context_params,
             )
         )
     return routes

@@ -18,6 +18,11 @@ export function list(params: UserListParams): Promise<User[]> {
   return request<User[]>("GET", "/api/user/list", { params });
 }
 
+/** The signed-in user, named by the `x-user-id` header (a stand-in for real sign-in). GET /api/user/me */
+export function me(): Promise<User> {
+  return request<User>("GET", "/api/user/me", {});
+}
+
 /** A greeting for the front page. GET /api/user/welcome */
 export function welcome(): Promise<string> {
   return request<string>("GET", "/api/user/welcome", {});
