@@ -65,7 +65,7 @@ def test_the_committed_example_is_what_hotbed_generates(tmp_path: Path) -> None:
     project = EntityProject.start(root, hot=False)
 
     assert _files(root) == before, "examples/blog is out of date: run `make dev` once and commit the result"
-    assert len(project.registry) == 13
+    assert len(project.registry) == 14
 
 
 @pytest.mark.usefixtures("isolated_imports")

@@ -10,6 +10,8 @@ import json
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -305,3 +307,40 @@ def test_rows_an_enum_edit_left_behind(blog: DevServer) -> None:
         db.execute(update)
     assert blog.get("/api/user/get", params={"id": admin["id"]})["role"] == "normal"
     assert [u["role"] for u in blog.get("/api/user/everyone")] == ["normal", "normal"]
+
+
+def test_two_classes_declaring_one_route(blog: DevServer) -> None:
+    """`UserApi.list` added beside `UserModel.list`: an error at both methods, in the console and
+    in the report editors turn into diagnostics; the route keeps serving the model's method, and
+    removing that one hands the route to the other."""
+    make_user(blog, "ann")
+    blog.edit(
+        "src/application/user/user_api.py",
+        '    @api(http_method="GET")\n    def me(',
+        '    @api(http_method="GET")\n    def list(self) -> "list[str]":\n        return ["from UserApi"]\n\n'
+        '    @api(http_method="GET")\n    def me(',
+    )
+    conflict = (
+        "route conflict: GET /api/user/list is declared twice: application.user.user_model.UserModel.list and "
+        "application.user.user_api.UserApi.list; application.user.user_model.UserModel.list serves it"
+    )
+    blog.output.wait_for(re.escape(f"src/application/user/user_api.py:20: {conflict}"))
+    blog.output.wait_for(re.escape(f"src/application/user/user_model.py:25: {conflict}"))
+    status = subprocess.run(
+        [str(Path(sys.executable).parent / "hotbed"), "status", "--json"],
+        cwd=blog.root, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    errors = json.loads(status.stdout)["report"]["errors"]
+    assert sorted((Path(e["path"]).name, e["line"], e["column"]) for e in errors) == [
+        ("user_api.py", 20, 5),
+        ("user_model.py", 25, 5),
+    ]
+    assert [u["name"] for u in blog.get("/api/user/list")] == ["ann"]  # type: ignore[index]
+
+    blog.edit(
+        "src/application/user/user_model.py",
+        "    def list(cls, params: UserListParams) -> list[User]:",
+        "    def listed(cls, params: UserListParams) -> list[User]:",
+    )
+    blog.wait_json("/api/user/list", lambda body: body == ["from UserApi"])
+    assert [u["name"] for u in blog.get("/api/user/listed")] == ["ann"]  # type: ignore[index]
