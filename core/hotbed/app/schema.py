@@ -35,15 +35,17 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    text,
 )
 from sqlalchemy import table as table_ref
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import CreateIndex, CreateTable, DefaultClause, ExecutableDDLElement
+from sqlalchemy.schema import DDL, CreateIndex, CreateTable, DefaultClause, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeEngine
 
+from hotbed.app.db_target import Target
 from hotbed.app.entity import Entity, snake_case
 from hotbed.app.manual_sql import alter_column_sql, drop_column_sql, drop_table_sql, rebuild_sql, update_enum_sql
 from hotbed.app.tables import SQL_NOW, build_metadata, entity_columns
@@ -62,6 +64,7 @@ __all__ = [
 ]
 
 ChangeKind = Literal[
+    "create_extension",
     "create_table",
     "add_column",
     "create_index",
@@ -163,7 +166,9 @@ def _normal_default(sql: str | None) -> str | None:
 
 
 def _compiled(kind: TypeEngine[Any], dialect: Dialect) -> str:
-    return kind.compile(dialect=dialect).upper().replace(" ", "")
+    compiled = kind.compile(dialect=dialect).upper().replace(" ", "")
+    # PostgreSQL creates FLOAT as DOUBLE PRECISION and reflects it so.
+    return "DOUBLEPRECISION" if compiled == "FLOAT" and dialect.name == "postgresql" else compiled
 
 
 class AddColumn(ExecutableDDLElement):
@@ -201,6 +206,7 @@ class _Planner:
         return self._empty[name]
 
     def plan(self) -> SchemaPlan:
+        self.create_extensions()
         for table in self.metadata.sorted_tables:
             if table.name in self.existing:
                 self.compare(table)
@@ -209,10 +215,22 @@ class _Planner:
                     CreateTable(table),
                     *(CreateIndex(index) for index in table.indexes),
                 )
-                self.additive.append(
-                    SchemaChange("create_table", table.name, None, f"created table {table.name}", statements)
-                )
+                notes = [c.info["note"] for c in table.columns if "note" in c.info] + table.info.get("notes", [])
+                message = f"created table {table.name}" + (f" ({'; '.join(notes)})" if notes else "")
+                self.additive.append(SchemaChange("create_table", table.name, None, message, statements))
         return SchemaPlan(tuple(self.additive), tuple(self.withheld), frozenset(self.metadata.tables))
+
+    def create_extensions(self) -> None:
+        """The PostgreSQL extensions the tables need (pgvector, PGroonga) that are available but not installed."""
+        needed = set().union(*(table.info.get("extensions", ()) for table in self.metadata.tables.values()))
+        if not needed:
+            return
+        installed = set(self.conn.execute(text("SELECT extname FROM pg_extension")).scalars())
+        for name in sorted(needed - installed):
+            statement = DDL(  # type: ignore[no-untyped-call]
+                f"CREATE EXTENSION IF NOT EXISTS {self.dialect.identifier_preparer.quote(name)}"
+            )
+            self.additive.append(SchemaChange("create_extension", "", None, f"created extension {name}", (statement,)))
 
     def compare(self, table: Table) -> None:
         live = {column["name"]: column for column in self.inspector.get_columns(table.name)}
@@ -334,8 +352,11 @@ class _Planner:
                     )
                 )
                 return
+            note = f" ({column.info['note']})" if "note" in column.info else ""
             self.additive.append(
-                SchemaChange("add_column", table.name, column.name, f"added column {name}", (AddColumn(table, column),))
+                SchemaChange(
+                    "add_column", table.name, column.name, f"added column {name}{note}", (AddColumn(table, column),)
+                )
             )
             return
         self.withheld.append(
@@ -370,11 +391,10 @@ class _Planner:
 
 def plan_schema(bind: Engine | Connection, entities: Iterable[Entity]) -> SchemaPlan:
     """Compare `entities` with the database behind `bind`; nothing is changed."""
-    metadata = build_metadata(entities)
     if isinstance(bind, Connection):
-        return _Planner(bind, metadata).plan()
+        return _Planner(bind, build_metadata(entities, Target.of(bind))).plan()
     with bind.connect() as conn:
-        return _Planner(conn, metadata).plan()
+        return _Planner(conn, build_metadata(entities, Target.of(conn))).plan()
 
 
 # -- applying ---------------------------------------------------------------------------
@@ -420,12 +440,14 @@ def _bind(engine: Engine, entities: list[Entity]) -> None:
     inspector = inspect(engine)
     existing = set(inspector.get_table_names())
     key = _key(engine)
+    with engine.connect() as conn:
+        target = Target.of(conn)
     for entity in entities:
         if entity.table not in existing:
             continue
         live = {column["name"]: column["type"] for column in inspector.get_columns(entity.table)}
         columns = []
-        for column in entity_columns(entity, by_id, foreign_keys=False):
+        for column in entity_columns(entity, by_id, foreign_keys=False, target=target):
             actual = live.get(column.name)
             if actual is None:
                 continue  # withheld: the model must not name it
