@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -33,3 +34,17 @@ def test_the_wheel_ships_both_packages_and_a_description_for_users(tmp_path: Pat
     assert description.startswith("# hotbed\n\nHot module replacement")
     assert "pip install hotbed" in description
     assert "make " not in description, "the package page is for users, not for developing hotbed"
+
+
+def test_the_vsix_validates_entity_files_with_the_packaged_schema() -> None:
+    """VS Code resolves `jsonValidation` URLs inside the extension: the schema must be in the .vsix."""
+    extension = REPO / "vscode-extension"
+    built = subprocess.run(["npm", "run", "package"], cwd=extension, capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    manifest = json.loads((extension / "package.json").read_text())
+    with zipfile.ZipFile(extension / "dist" / f"hotbed-{manifest['version']}.vsix") as archive:
+        packaged = json.loads(archive.read("extension/package.json"))
+        (validation,) = packaged["contributes"]["jsonValidation"]
+        assert validation["fileMatch"] == "*.entity.json"
+        schema = archive.read("extension/" + validation["url"].removeprefix("./"))
+    assert schema == (REPO / "core/hotbed/app/entity.schema.json").read_bytes()

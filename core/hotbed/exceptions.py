@@ -2,6 +2,7 @@
 
 HotbedError
  ├── ConfigError          a project or setting that cannot work as given
+ │    └── RouteConflictError  two methods declaring one route (carries both)
  ├── EngineStateError     an engine call that makes no sense in the current state
  ├── RestartRequired      a change that cannot be hot-applied (carries the reasons)
  ├── EntityError          entity files that cannot be generated from (carries located diagnostics)
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hotbed.app.entity import EntityDiagnostic
+    from hotbed.app.registry import RouteConflict
     from hotbed.reload.types import RestartReason
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "HotbedError",
     "NotFoundError",
     "RestartRequired",
+    "RouteConflictError",
     "UnauthorizedError",
 ]
 
@@ -47,6 +50,14 @@ class HotbedError(Exception):
 
 class ConfigError(HotbedError):
     pass
+
+
+class RouteConflictError(ConfigError):
+    """Two API methods declare one route; `conflicts` holds the pairs (`hotbed.app.registry.RouteConflict`)."""
+
+    def __init__(self, conflicts: Sequence[RouteConflict]) -> None:
+        self.conflicts = tuple(conflicts)
+        super().__init__("route conflict: " + "; ".join(str(c) for c in self.conflicts))
 
 
 class EngineStateError(HotbedError):

@@ -78,8 +78,15 @@ def test_python_types_import_and_validate(tmp_path: Path) -> None:
         users.User.model_validate({"id": 1, "email": "a", "name": "A", "role": "root", "created_at": "2024-01-01"})
 
     params = users.UserListParams()
-    assert (params.page, params.num, params.search, params.keyword, params.order) == (1, 24, "id", None, "id-desc")
+    assert (params.page, params.num, params.search, params.keyword, params.order_by) == (1, 24, "id", None, "id-desc")
     assert users.UserListParams(page=2, num=10, search="email", keyword="ann").search == "email"
+    assert users.UserListParams.model_validate({"orderBy": "id-asc"}).order_by == "id-asc"  # Sonamu's name
+    assert users.UserListParams(order_by="id-asc").model_dump() == {
+        "page": 1, "num": 24, "search": "id", "keyword": None, "orderBy": "id-asc"
+    }  # fmt: skip
+    assert "orderBy" in users.UserListParams.model_json_schema()["properties"]
+    with pytest.raises(ValidationError):
+        users.UserListParams(order_by="name-desc")  # not a UserOrderBy
     with pytest.raises(ValidationError):
         users.UserListParams(page=0)
     with pytest.raises(ValidationError):
@@ -163,7 +170,7 @@ def test_generated_typescript_compiles(tmp_path: Path) -> None:
         'import { UserRoleLabels, type UserRole } from "./user.types";\n'
         "export async function demo(): Promise<string> {\n"
         '  const user = await get("A", 1);\n'
-        '  const page = await list("SS", { page: 1, num: 10, search: "email", keyword: "a" });\n'
+        '  const page = await list("SS", { page: 1, num: 10, search: "email", keyword: "a", orderBy: "id-asc" });\n'
         '  await save([{ email: "a@b.c", name: "Ann", role: "admin" }]);\n'
         "  const role: UserRole = user.role;\n"
         "  return UserRoleLabels[role] + page.rows.map((row) => row.name).join(',') + user.created_at;\n"

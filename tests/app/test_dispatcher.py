@@ -79,12 +79,25 @@ class ProductApi:
         return {"agent": current.headers.get("x-agent"), "path": current.request.url.path}
 
     @api(http_method="GET")
+    def greet(self, ctx: hotbed.RequestContext, name: str = "you") -> str:
+        ctx.state["greeted"] = name
+        return f"{ctx.headers.get('x-agent')} greets {name}, path {ctx.request.url.path}, {hotbed.context().state}"
+
+    @api(http_method="GET")
     async def whoami_async(self) -> str | None:
         return hotbed.context().headers.get("x-agent")
 
     @api(http_method="GET")
     def broken(self) -> None:
         OrderForm.model_validate({"product_id": "not a number"})
+
+    @api(http_method="GET")
+    def rows(self) -> "list[OrderForm]":  # the class's own `list` shadows the builtin here
+        return [OrderForm(product_id=1), Row(7)]  # a Row has no product_id
+
+    @api(http_method="GET")
+    def shaped(self) -> OrderForm:
+        return {"product_id": "3", "quantity": 2, "extra": "dropped"}
 
     @api(http_method="GET")
     def huge(self) -> None:
@@ -198,12 +211,15 @@ async def test_the_api_prefix_comes_from_the_project_configuration(make_project:
                 "broken",
                 "crash",
                 "get",
+                "greet",
                 "huge",
                 "list",
                 "order",
                 "remove",
                 "reserve",
+                "rows",
                 "search",
+                "shaped",
                 "ship",
                 "whoami",
                 "whoami_async",
@@ -230,7 +246,21 @@ async def test_a_model_parameter_reads_flat_query_parameters(client: httpx.Async
 async def test_a_validation_error_inside_the_method_is_a_server_error(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/product/broken")
     assert response.status_code == 500
-    assert response.json()["error"] == "ValidationError in OrderForm: product_id"
+    assert response.json()["error"] == (
+        "GET /api/product/broken failed: ValidationError in OrderForm: product_id: "
+        "Input should be a valid integer, unable to parse string as an integer, got 'not a number'"
+    )
+
+
+async def test_the_result_is_validated_against_the_return_type(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/shaped")
+    assert response.json() == {"product_id": 3, "quantity": 2}  # as the return type has it
+    response = await client.get("/api/product/rows")
+    assert response.status_code == 500
+    assert response.json()["error"] == (
+        "GET /api/product/rows returned a value that is not a valid list[OrderForm]: "
+        "[1].product_id of Row id=7: Field required"
+    )
 
 
 async def test_bad_bytes_and_huge_numbers_are_client_errors(client: httpx.AsyncClient) -> None:
@@ -246,3 +276,10 @@ async def test_an_api_reads_the_request_through_the_context(client: httpx.AsyncC
     assert (await client.get("/api/product/whoami_async", headers={"x-agent": "async"})).json() == "async"
     with pytest.raises(EngineStateError, match="only available while an API call"):
         hotbed.context()
+
+
+async def test_a_parameter_typed_request_context_is_filled_by_the_dispatcher(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/product/greet", params={"name": "Jo", "ctx": "ignored"}, headers={"x-agent": "t"})
+    assert response.json() == "t greets Jo, path /api/product/greet, {'greeted': 'Jo'}"  # the same context
+    document = (await client.get("/api/openapi.json")).json()
+    assert [p["name"] for p in document["paths"]["/api/product/greet"]["get"]["parameters"]] == ["name"]

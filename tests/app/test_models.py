@@ -179,6 +179,35 @@ def test_find_many_orders_and_pages(users: list[UserModel]) -> None:
     assert UserModel.find_one({"name": "Nobody"}) is None
 
 
+class ListParams(pydantic.BaseModel):
+    """The shape of a generated `<Entity>ListParams`."""
+
+    page: int = 1
+    num: int = 24
+    search: str = "id"
+    keyword: str | None = None
+    order_by: str = pydantic.Field("id-desc", alias="orderBy")
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["Jo", "Dee", "Cyrus", "Bob", "Ann"]),
+        ({"orderBy": "id-asc", "num": 2}, ["Ann", "Bob"]),
+        ({"orderBy": "id-asc", "num": 2, "page": 3}, ["Jo"]),
+        ({"search": "name", "keyword": "o"}, ["Jo", "Bob"]),
+        ({"search": "bio", "keyword": "jogs", "orderBy": "id-asc"}, ["Cyrus", "Jo"]),  # LIKE: case as the database
+        ({"search": "id", "keyword": "2"}, ["Bob"]),
+        ({"search": "id", "keyword": "two"}, []),  # no integer id is "two"
+    ],
+)
+def test_find_page_applies_the_list_params(users: list[UserModel], params: dict[str, Any], expected: list[str]) -> None:
+    found = names(UserModel.find_page(ListParams.model_validate(params)))
+    if params.get("keyword") == "jogs" and database.current_engine().dialect.name == "postgresql":
+        expected = ["Jo"]  # PostgreSQL's LIKE keeps case: "JOGS daily" does not match
+    assert found == expected
+
+
 def test_rows_are_model_instances_with_methods(users: list[UserModel]) -> None:
     admins = UserModel.find_many(where={"role": "admin"})
     assert all(isinstance(user, UserModel) and user.is_admin() for user in admins)

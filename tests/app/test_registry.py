@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import linecache
 import sys
 
 import pytest
 
 from hotbed.app.api import api, resource_name
 from hotbed.app.registry import ApiRegistry
-from hotbed.exceptions import ConfigError
+from hotbed.exceptions import RouteConflictError
 from tests.helpers.engine_project import MakeProject
 
 USER_API = """
@@ -140,5 +141,28 @@ def test_two_classes_declaring_one_route_is_an_error(make_project: MakeProject) 
     assert "GET /api/user/list is declared twice" in error.message
     assert "user_api.UserApi.list" in error.message and "user_model.UserModel.list" in error.message
     assert registry.lookup("GET", "/api/user/list") is old_route
-    with pytest.raises(ConfigError, match="route conflict"):
+    with pytest.raises(RouteConflictError, match="route conflict") as raised:
         ApiRegistry().update([project.load("both")])  # two classes of one module, too
+    (conflict,) = raised.value.conflicts
+    assert (conflict.kept.qualname, conflict.refused.qualname) == ("both.UserApi.list", "both.UserModel.list")
+    path, line, column = conflict.refused.location()
+    assert path.endswith("both.py") and linecache.getline(path, line)[column - 1 :].startswith("def list(")
+
+
+def test_a_route_set_aside_at_loading_serves_once_the_other_goes(make_project: MakeProject) -> None:
+    project = make_project({"user_api.py": USER_API, "user_model.py": USER_MODEL})
+    registry = ApiRegistry()
+    project.engine.commit_hooks.append(registry.prepare)
+    changes, conflicts = registry.register([project.load("user_api"), project.load("user_model")])
+
+    assert [str(c) for c in conflicts] == [
+        "GET /api/user/list is declared twice: user_api.UserApi.list and user_model.UserModel.list"
+    ]
+    assert [str(r) for r in changes.added] == ["GET /api/user/list", "POST /api/users/create"]
+    assert registry.lookup("GET", "/api/user/list").owner == "UserApi"  # type: ignore[union-attr]
+
+    result = project.change("user_api.py", "from hotbed import api\n")  # UserApi.list removed
+    assert result.committed
+    route = registry.lookup("GET", "/api/user/list")
+    assert route is not None and route.owner == "UserModel"  # the one set aside now serves
+    assert registry.last_changes.replaced == (route,)

@@ -143,7 +143,7 @@ def test_a_removed_prop_keeps_its_column_and_data(engine: Engine, root: Path) ->
     assert kinds(report) == {"applied": [], "withheld": ["column_removed users.bio"]}
     assert str(report) == (
         "schema withheld: users.bio is no longer declared; the column and its data stay. "
-        "Drop it by hand when it is no longer needed."
+        "Drop it by hand when it is no longer needed: ALTER TABLE users DROP COLUMN bio"
     )
     assert raw(engine, "users", "bio") == ["hello"]
     loaded = UserModel.find_by_id(ann.id)
@@ -157,9 +157,12 @@ def test_removing_a_required_prop_warns_that_inserts_will_fail(engine: Engine, r
     edit_entity(root, "Post", lambda document: document["props"].remove(prop(document, "body")))
     (change,) = apply(engine, root).withheld
     assert change.kind == "column_removed"
-    assert change.message.endswith(
-        "It is NOT NULL without a default, so inserts fail until it is dropped or made nullable."
-    )
+    assert (
+        "It is NOT NULL without a default, so inserts fail until it is dropped or made nullable. "
+        "Drop it by hand when it is no longer needed: ALTER TABLE posts DROP COLUMN body"
+    ) in change.message
+    run_by_hand(engine, change.sql)
+    assert apply(engine, root).withheld == ()
 
 
 def test_a_type_change_is_withheld_and_the_data_stays(engine: Engine, root: Path) -> None:
@@ -172,12 +175,72 @@ def test_a_type_change_is_withheld_and_the_data_stays(engine: Engine, root: Path
     assert raw(engine, "products", "weight") == [1.5]
     assert ProductModel.find_by_id(lamp.id).weight == 1.5  # read with the type the database has
 
+    run_by_hand(engine, report.withheld[0].sql)  # the SQL given converts the column, data kept
+    assert apply(engine, root).withheld == ()
+    assert ProductModel.find_by_id(lamp.id).weight == "1.5"
+
 
 def test_a_nullability_change_is_withheld(engine: Engine, root: Path) -> None:
     edit_entity(root, "User", lambda document: prop(document, "name").update(nullable=True))
     report = apply(engine, root)
     assert kinds(report) == {"applied": [], "withheld": ["nullability_changed users.name"]}
     assert columns(engine, "users")["name"]["nullable"] is False
+    run_by_hand(engine, report.withheld[0].sql)
+    assert columns(engine, "users")["name"]["nullable"] is True
+    assert apply(engine, root).withheld == ()
+
+
+def test_changed_defaults_come_with_the_sql_that_applies_them(engine: Engine, root: Path) -> None:
+    ann = a_user(bio="hello")
+    edit_entity(root, "User", lambda document: prop(document, "role").update(dbDefault="'admin'"))
+    edit_entity(root, "User", lambda document: prop(document, "bio").update(dbDefault="'-'"))
+    report = apply(engine, root)
+    assert kinds(report) == {"applied": [], "withheld": ["default_changed users.role", "default_changed users.bio"]}
+    first, second = report.withheld
+    assert "users.role defaults to " in first.message and "the entity now says 'admin'" in first.message
+    if engine.dialect.name == "sqlite":  # one rebuild of the table applies both
+        assert "SQLite cannot alter a column in place; to apply it by hand, rebuild the table" in first.message
+        assert second.sql == "" and "the table rebuild given above applies this too" in second.message
+    else:
+        assert first.sql == "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin'"
+        assert second.sql == "ALTER TABLE users ALTER COLUMN bio SET DEFAULT '-'"
+    for sql in filter(None, (change.sql for change in report.withheld)):
+        run_by_hand(engine, sql)
+    assert apply(engine, root).withheld == ()
+    assert UserModel.find_by_id(ann.id).bio == "hello"  # the rows stay as they were
+    bo = a_user("Bo")
+    assert (bo.role, bo.bio) == ("admin", "-")
+
+
+def test_rows_holding_a_removed_enum_value_are_reported_with_the_update(engine: Engine, root: Path) -> None:
+    ann, bo, cy = a_user("Ann", role="admin"), a_user("Bo", role="admin"), a_user("Cy")
+    edit_entity(root, "User", lambda document: document["enums"].update(UserRole={"normal": "Member", "guest": "G"}))
+    report = apply(engine, root)
+    assert kinds(report) == {"applied": [], "withheld": ["enum_values_removed users.role"]}
+    (change,) = report.withheld
+    assert change.message.startswith(
+        "users.role holds values that enum UserRole no longer has: 'admin' (2 rows); "
+        "reading those rows fails validation until they are changed."
+    )
+    assert change.sql == "UPDATE users SET role = 'normal' WHERE role IN ('admin')"  # the prop's dbDefault
+    run_by_hand(engine, change.sql)
+    assert apply(engine, root).withheld == ()
+    assert [UserModel.find_by_id(u.id).role for u in (ann, bo, cy)] == ["normal"] * 3
+
+
+def run_by_hand(engine: Engine, sql: str) -> None:
+    """What a person does with the SQL a withheld change gives: run it, as one script."""
+    assert sql
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor.executescript(sql)  # type: ignore[attr-defined]
+        else:
+            cursor.execute(sql)
+        connection.commit()
+    finally:
+        connection.close()
 
 
 def test_a_new_entity_and_a_new_index_are_created(engine: Engine, root: Path) -> None:

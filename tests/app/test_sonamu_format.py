@@ -14,11 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from hotbed.app.codegen import ProjectEntities
+from hotbed.app.db_target import Target
 from hotbed.app.entity import parse_entity
-from hotbed.app.schema import apply_additive
+from hotbed.app.schema import SchemaReport, apply_additive
 from hotbed.config import load_config
 from tests.app._databases import DATABASES, connected
 from tests.app.test_codegen import _import, _write_all, tsc
@@ -57,6 +58,8 @@ def test_every_type_syncs_and_round_trips(kind: str, tmp_path: Path) -> None:
     with connected(kind, tmp_path) as engine:
         report = apply_additive(engine, list(project.by_id.values()))
         assert not report.withheld, report
+        again = apply_additive(engine, list(project.by_id.values()))
+        assert (again.applied, again.withheld) == ((), ()), again  # what was created compares equal
         tables = set(inspect(engine).get_table_names())
         assert {"companies", "desks", "documents", "employees", "managers", "notes", "employees__notes"} <= tables
         columns = {c["name"] for c in inspect(engine).get_columns("companies")}
@@ -69,14 +72,52 @@ def test_every_type_syncs_and_round_trips(kind: str, tmp_path: Path) -> None:
         assert row["kind"] == "startup" and row["headcount"] == 0 and not row["listed"]  # dbDefault literals
         assert row["created_at"] is not None  # CURRENT_TIMESTAMP
         assert document == 11  # a generated column, computed by the database
+        assert_postgres_only_features(engine, report)
 
         _write_all(project)
         companies = _import(tmp_path / "src/application/company/company_types.py")
         company = companies.Company.model_validate(dict(row))
         assert company.from_ == "web" and company.class_ == "A"
         assert company.model_dump()["from"] == "web"  # JSON keeps the entity's name
-        assert companies.CompanyListParams().order == "id-desc"
+        assert companies.CompanyListParams().order_by == "id-desc"
         assert set(companies.CompanySearchField) == {"id", "name"}  # the entity's own enum
+
+
+def assert_postgres_only_features(engine: Engine, report: SchemaReport) -> None:
+    """tsvector, vector, a generated tsvector and GIN/HNSW/PGroonga indexes: created on PostgreSQL
+    as far as the server's extensions allow, mapped elsewhere, and either way said once."""
+    (created,) = [c.message for c in report.applied if c.table == "documents"]
+    indexes = {i["name"]: i for i in inspect(engine).get_indexes("documents")}
+    with engine.connect() as conn:
+        target = Target.of(conn)
+        search_text = conn.execute(text("SELECT search_text FROM documents")).scalar_one()
+    if not target.postgres:
+        assert created == (
+            "created table documents (search_text, a tsvector, is a plain TEXT column on this database and its "
+            "generated expression is not computed; index documents_search_text_index (using gin) is not created: "
+            "it needs PostgreSQL; index documents_embedding_index (using hnsw) is not created: it needs PostgreSQL; "
+            "index documents_title_index (using pgroonga) is not created: it needs PostgreSQL)"
+        )
+        assert search_text is None and indexes == {}
+        return
+    assert search_text == "'hello':1 'world':2"  # computed by PostgreSQL
+    assert indexes["documents_search_text_index"]["dialect_options"]["postgresql_using"] == "gin"
+    columns = {c["name"]: c for c in inspect(engine).get_columns("documents")}
+    if target.has("vector"):
+        assert str(columns["embedding"]["type"]) == "VECTOR(3)"
+        assert indexes["documents_embedding_index"]["dialect_options"]["postgresql_using"] == "hnsw"
+    else:
+        assert "embedding, a vector, is REAL[]: the pgvector extension is not available on this server" in created
+        assert (
+            "index documents_embedding_index (using hnsw) is not created: the vector extension is not available"
+            in created
+        )
+        assert "documents_embedding_index" not in indexes
+    if not target.has("pgroonga"):
+        assert (
+            "index documents_title_index (using pgroonga) is not created: the pgroonga extension is not available"
+            in created
+        )
 
 
 def test_generated_types_validate_every_type(tmp_path: Path) -> None:

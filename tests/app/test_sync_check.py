@@ -71,4 +71,4 @@ def test_a_changed_db_default_is_withheld_with_the_sql(kind: str, tmp_path: Path
     if kind == "postgresql":
         assert "ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin'" in change.message
     else:
-        assert "SQLite cannot change a default in place" in change.message
+        assert "SQLite cannot alter a column in place; to apply it by hand, rebuild the table" in change.message

@@ -1,6 +1,7 @@
 """The generated TypeScript client, compiled and run by node (`fetch`), against a real `hotbed dev` of the example.
 
-Every generated service function is called, the list functions with their paging params,
+Every generated service function is called, the list functions with their list params
+(`page`, `num`, `search`, `keyword`, `orderBy`),
 so the client and its own server are checked to agree on how parameters travel.
 """
 
@@ -30,19 +31,25 @@ async function main() {
   const ann = await users.create({ email: "ann@example.com", name: "Ann" });
   await users.create({ email: "bob@example.com", name: "Bob" });
   out.user = (await users.get(ann.id)).name;
-  out.userPage = (await users.list(1, 1)).map((u) => u.name);
-  out.userPage2 = (await users.list(2, 1)).map((u) => u.name);
+  out.userPage = (await users.list({ page: 1, num: 1 })).map((u) => u.name);
+  out.userPage2 = (await users.list({ page: 2, num: 1 })).map((u) => u.name);
+  out.oldestFirst = (await users.list({ orderBy: "id-asc" })).map((u) => u.name);
+  out.byName = (await users.list({ search: "name", keyword: "bo" })).map((u) => u.name);
+  out.byId = (await users.list({ search: "id", keyword: String(ann.id) })).map((u) => u.name);
   out.welcome = await users.welcome();
+  out.anonymous = await users.me().then(() => 200, (error) => error.status);
+  clientConfig.headers["x-user-id"] = String(ann.id);
+  out.me = (await users.me()).name;
   const sku = "0f8e7c1a-3b5d-4e6f-8a9b-0c1d2e3f4a5b";
   const pen = await products.create({ sku, name: "Pen", price: "2.50", stock: 5 });
   out.product = (await products.get(pen.id)).price;
-  out.products = (await products.list(1, 10)).length;
+  out.products = (await products.list({ page: 1, num: 10 })).length;
   const hello = await posts.create({ author_id: ann.id, title: "Hello", body: "First" });
   out.post = (await posts.get(hello.id)).title;
-  out.posts = (await posts.list(1, 10)).map((p) => p.title);
+  out.posts = (await posts.list({ search: "title", keyword: "ell" })).map((p) => p.title);
   const order = await orders.create(pen.id, 2, ann.id);
   out.order = (await orders.get(order.id)).quantity;
-  out.orders = (await orders.list(1, 10)).length;
+  out.orders = (await orders.list({ orderBy: "id-asc", num: 5 })).length;
   console.log(JSON.stringify(out));
 }
 
@@ -65,7 +72,12 @@ def test_every_generated_function_calls_its_own_server(blog: DevServer, blog_roo
         "user": "Ann",
         "userPage": ["Bob"],
         "userPage2": ["Ann"],
+        "oldestFirst": ["Ann", "Bob"],
+        "byName": ["Bob"],
+        "byId": ["Ann"],
         "welcome": "Hello, 2 members!",  # WELCOME in the example's config.py
+        "anonymous": 403,  # ForbiddenError
+        "me": "Ann",  # the header reached the method's RequestContext parameter
         "product": "2.50",
         "products": 1,
         "post": "Hello",

@@ -1,7 +1,13 @@
 """The request an API method is serving, for code that needs headers or the caller.
 
 Sonamu's `getSonamuContext()` in hotbed form: the dispatcher sets it around each call,
-sync methods (run in a thread) included, so models and helpers can read it too.
+sync methods (run in a thread) included, so models and helpers can read it too. An API
+method can also take it as a parameter typed `RequestContext`, which the dispatcher fills
+(it is no request parameter: not in the OpenAPI document, not in the client):
+
+    @api(http_method="GET")
+    def me(self, ctx: RequestContext) -> User:
+        return UserModel.find_by_id(ctx.state["user_id"])
 """
 
 from __future__ import annotations

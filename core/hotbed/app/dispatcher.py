@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 from hotbed.app import context as request_context
 from hotbed.app.openapi import openapi_document
 from hotbed.app.registry import ApiRegistry, Route
+from hotbed.app.server_errors import describe_inside, describe_returned
 from hotbed.exceptions import ApiError, BadRequestError
 
 __all__ = ["Dispatcher"]
@@ -133,18 +134,15 @@ class Dispatcher:
         except ApiError as exc:
             return _error(exc.status_code, str(exc))
         token = request_context.enter(request)
+        arguments.update(dict.fromkeys(route.context_params, request_context.context()))
         try:
             if inspect.iscoroutinefunction(route.endpoint):
                 result = await route.endpoint(**arguments)
             else:  # blocking code (a database call) must not stall the event loop
                 result = await run_in_threadpool(route.endpoint, **arguments)
-            return JSONResponse(_jsonable(result))
         except ValidationError as exc:  # the parameters were valid: this is the server's own data
             logger.exception("%s failed", route)
-            fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors(include_url=False)[:5])
-            return _error(
-                500, f"ValidationError in {exc.title}: {fields}", details=json.loads(exc.json(include_url=False))
-            )
+            return _error(500, describe_inside(exc, str(route)), details=json.loads(exc.json(include_url=False)))
         except (OverflowError, StatementError) as exc:  # e.g. an integer too large for SQLite
             cause = getattr(exc, "orig", exc)
             if not isinstance(cause, OverflowError):
@@ -158,6 +156,18 @@ class Dispatcher:
             return _error(500, f"{type(exc).__name__}: {exc}")
         finally:
             request_context.leave(token)
+        return self._result(route, result)
+
+    def _result(self, route: Route, result: Any) -> Response:
+        """The result checked against the method's return type, then as JSON: a mismatch is the server's error."""
+        if route.response is not None:
+            try:
+                result = route.response.validate_python(result, from_attributes=True)
+            except ValidationError as exc:
+                message = describe_returned(exc, str(route), route.returns, result)
+                logger.error("%s", message)
+                return _error(500, message, details=json.loads(exc.json(include_url=False)))
+        return JSONResponse(_jsonable(result))
 
     async def _arguments(self, route: Route, request: Request) -> dict[str, Any]:
         raw: dict[str, Any] = {}

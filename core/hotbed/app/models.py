@@ -12,6 +12,7 @@ back as instances of the model, so methods defined on it work on them:
     user.is_active()
     UserModel.find_many(where={"name": {"$like": "%jo%"}, "deleted_at": None},
                         order_by="id-desc", limit=10, offset=20)
+    UserModel.find_page(params)             # generated UserListParams: keyword, search, orderBy, page, num
     UserModel.save({"name": "Jo", "email": "jo@example.com"})   # insert; with "id": update
     UserModel.delete(1)
 
@@ -195,6 +196,27 @@ class BaseModel:
             query = query.offset(offset)
         with connection() as conn:
             return [cls._row(row) for row in conn.execute(query).mappings()]
+
+    @classmethod
+    def find_page(cls, params: Any) -> list[Self]:
+        """The rows generated `<Entity>ListParams` ask for, as Sonamu's list does.
+
+        `keyword` is looked for in the `search` field (the id compared for equality, any
+        other field with LIKE `%keyword%`), rows ordered by `orderBy`, then page `page` of
+        `num` rows.
+        """
+        table = cls._table()
+        where: dict[str, Any] = {}
+        keyword, search = getattr(params, "keyword", None), str(getattr(params, "search", "id"))
+        if keyword and search == "id" and isinstance(table.c.id.type, Integer):
+            if not keyword.isdigit():
+                return []  # no integer id matches it
+            where["id"] = int(keyword)
+        elif keyword:
+            where[search] = keyword if search == "id" else {"$like": f"%{keyword}%"}
+        num = getattr(params, "num", 24)
+        offset = (getattr(params, "page", 1) - 1) * num
+        return cls.find_many(where, order_by=str(getattr(params, "order_by", "id-desc")), limit=num, offset=offset)
 
     @classmethod
     def find_one(cls, where: Where | None = None, *, order_by: OrderBy | None = None) -> Self | None:

@@ -11,6 +11,7 @@ and refresh the client's services; only then do the completed hooks see the repo
 from __future__ import annotations
 
 import importlib
+import linecache
 import logging
 import os
 import sys
@@ -29,14 +30,15 @@ from hotbed.app.codegen.layout import module_name
 from hotbed.app.codegen.typescript_services import ApiSpec
 from hotbed.app.dispatcher import Dispatcher
 from hotbed.app.entity import Entity
-from hotbed.app.registry import ApiRegistry, RouteChanges
+from hotbed.app.registry import ApiRegistry, RouteChanges, RouteConflict
 from hotbed.app.schema import apply_additive
 from hotbed.app.syncer import Syncer
 from hotbed.config import ProjectConfig, load_config
 from hotbed.dev.console import render_report
 from hotbed.dev.report import SyncReport
+from hotbed.exceptions import RouteConflictError
 from hotbed.reload import hmr
-from hotbed.reload.types import Change
+from hotbed.reload.types import Change, ReloadError
 
 __all__ = ["AUTOLOAD_SUFFIXES", "EntityProject"]
 
@@ -45,6 +47,18 @@ logger = logging.getLogger("hotbed.app.project")
 # Autoloaded modules, in this order: generated types, then models, then APIs.
 AUTOLOAD_SUFFIXES = ("_types.py", "_model.py", "_api.py")
 _SKIP_DIRS = frozenset({".venv", "venv", "node_modules", ".hotbed", ".git", "__pycache__"})
+
+
+def conflict_errors(conflicts: Iterable[RouteConflict]) -> list[ReloadError]:
+    """Each conflict as two errors, one at each method's `def`, so an editor marks both."""
+    errors = []
+    for conflict in conflicts:
+        message = f"route conflict: {conflict}; {conflict.kept.qualname} serves it, remove one of them"
+        for route in (conflict.kept, conflict.refused):
+            path, line, column = route.location()
+            source = linecache.getline(path, line).strip() if line else ""
+            errors.append(ReloadError(path, line, column, message, "import", source))
+    return errors
 
 
 class EntityProject:
@@ -87,7 +101,9 @@ class EntityProject:
         schema = self._apply_schema(entities)
         for line in schema:
             self.console.print(f"🧱 {line}")
-        self.registry.update(self._autoload())  # at start-up a module that fails to import stops the worker
+        _, conflicts = self.registry.register(self._autoload())  # a module that fails to import stops the worker
+        for error in conflict_errors(conflicts):
+            self.console.print(f"[bold red]✗ {error}[/]")
         self.syncer.refresh_services(e.id for e in entities)
         self.syncer.after_reload = self._load_new  # from now on every batch ends by loading new modules
         for route in self.registry:
@@ -169,7 +185,8 @@ class EntityProject:
         # A committed reload swapped its modules' routes at the commit (the registry is a commit hook).
         swapped = self.registry.last_changes if report.reload.committed else RouteChanges()
         fresh = self._autoload(strict=False)
-        added = self.registry.update(fresh) if fresh else RouteChanges()
+        added, conflicts = self.registry.register(fresh) if fresh else (RouteChanges(), [])
+        report = self._locate_conflicts(report, conflicts)
         resources = {resource_name(r.owner) for r in (*swapped.registered, *added.registered, *swapped.removed)}
         generated = self.syncer.refresh_services(self._entity_ids(resources)) if resources else []
         return replace(
@@ -178,6 +195,18 @@ class EntityProject:
             apis=tuple(str(r) for r in (*swapped.registered, *added.registered)),
             api_counts=tuple(self._api_counts(report.reload.reexecuted)),
         )
+
+    def _locate_conflicts(self, report: SyncReport, conflicts: list[RouteConflict]) -> SyncReport:
+        """Route conflicts as errors at both methods: those that rolled the reload back (its
+        error names neither file) and those of newly loaded modules."""
+        refused, self.registry.refused = self.registry.refused, []
+        errors = [e for e in report.reload.errors if not e.message.startswith(f"{RouteConflictError.__name__}:")]
+        if len(errors) < len(report.reload.errors):
+            conflicts = [*refused, *conflicts]
+        if not conflicts:
+            return report
+        located = conflict_errors(conflicts)
+        return replace(report, reload=replace(report.reload, errors=(*errors, *located)))
 
     def _entity_ids(self, resources: set[str]) -> set[str]:
         """The entities whose client services serve these route resources (`user` -> `User`)."""

@@ -6,18 +6,16 @@ inspector) and sorts every difference into one of two kinds:
 - additive: a new table, a new nullable column, a new column with a `dbDefault`, a NOT
   NULL column on an empty table, a new index. `apply_additive` runs these at once;
 - withheld: a prop removed (the column and its data stay), a type, nullability or
-  `dbDefault` changed, a NOT NULL column without default on a table that has rows.
-  These are reported with what a person can do about them (the SQL where there is
-  one), and never applied.
-
-Planning and applying share the per-dialect column comparisons, which is why this one
-module runs a little past 400 lines.
+  `dbDefault` changed, a NOT NULL column without default on a table that has rows, rows
+  holding enum values the entity no longer has. These are reported with the SQL that
+  would apply them (`hotbed.app.manual_sql`) and never applied.
 
 Tables nobody declares any more are left alone. After `apply_additive`, models read and
 write through the tables it bound for that database (`bound_table`): the entity's
 columns that really exist, so a withheld column never breaks a query.
-The planner and the reports share private DDL helpers, which is why this module runs a
-little past 400 lines.
+
+Planning and applying share the per-dialect column comparisons, which is why this one
+module runs a little past 400 lines.
 """
 
 from __future__ import annotations
@@ -33,19 +31,23 @@ from sqlalchemy import (
     Engine,
     MetaData,
     Table,
+    func,
     inspect,
     literal,
     select,
+    text,
 )
 from sqlalchemy import table as table_ref
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import CreateIndex, CreateTable, DefaultClause, ExecutableDDLElement
+from sqlalchemy.schema import DDL, CreateIndex, CreateTable, DefaultClause, ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeEngine
 
+from hotbed.app.db_target import Target
 from hotbed.app.entity import Entity, snake_case
+from hotbed.app.manual_sql import alter_column_sql, drop_column_sql, drop_table_sql, rebuild_sql, update_enum_sql
 from hotbed.app.tables import SQL_NOW, build_metadata, entity_columns
 from hotbed.exceptions import ConfigError
 
@@ -62,6 +64,7 @@ __all__ = [
 ]
 
 ChangeKind = Literal[
+    "create_extension",
     "create_table",
     "add_column",
     "create_index",
@@ -69,6 +72,7 @@ ChangeKind = Literal[
     "type_changed",
     "nullability_changed",
     "default_changed",
+    "enum_values_removed",
     "required_column",
     "table_removed",
     "refused",
@@ -77,13 +81,18 @@ ChangeKind = Literal[
 
 @dataclass(frozen=True, slots=True)
 class SchemaChange:
-    """One difference between the entities and the database. `statements` is empty when withheld."""
+    """One difference between the entities and the database.
+
+    `statements` is empty when withheld; `sql` is then what a person could run to apply it
+    (also quoted in `message`), empty when there is nothing to run.
+    """
 
     kind: ChangeKind
     table: str
     column: str | None
     message: str
     statements: tuple[ExecutableDDLElement, ...] = field(default=(), compare=False, repr=False)
+    sql: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         return self.message
@@ -116,7 +125,8 @@ class SchemaReport:
                 name,
                 None,
                 f"table {name} is no longer declared by any entity; the table and its data stay. "
-                "Drop it by hand when it is no longer needed.",
+                f"Drop it by hand when it is no longer needed: {drop_table_sql(name)}",
+                sql=drop_table_sql(name),
             )
             for name in sorted(before - self.tables)
         )
@@ -156,7 +166,9 @@ def _normal_default(sql: str | None) -> str | None:
 
 
 def _compiled(kind: TypeEngine[Any], dialect: Dialect) -> str:
-    return kind.compile(dialect=dialect).upper().replace(" ", "")
+    compiled = kind.compile(dialect=dialect).upper().replace(" ", "")
+    # PostgreSQL creates FLOAT as DOUBLE PRECISION and reflects it so.
+    return "DOUBLEPRECISION" if compiled == "FLOAT" and dialect.name == "postgresql" else compiled
 
 
 class AddColumn(ExecutableDDLElement):
@@ -185,6 +197,7 @@ class _Planner:
         self.additive: list[SchemaChange] = []
         self.withheld: list[SchemaChange] = []
         self._empty: dict[str, bool] = {}
+        self.rebuild_given = False
 
     def is_empty(self, name: str) -> bool:
         if name not in self._empty:
@@ -193,6 +206,7 @@ class _Planner:
         return self._empty[name]
 
     def plan(self) -> SchemaPlan:
+        self.create_extensions()
         for table in self.metadata.sorted_tables:
             if table.name in self.existing:
                 self.compare(table)
@@ -201,13 +215,26 @@ class _Planner:
                     CreateTable(table),
                     *(CreateIndex(index) for index in table.indexes),
                 )
-                self.additive.append(
-                    SchemaChange("create_table", table.name, None, f"created table {table.name}", statements)
-                )
+                notes = [c.info["note"] for c in table.columns if "note" in c.info] + table.info.get("notes", [])
+                message = f"created table {table.name}" + (f" ({'; '.join(notes)})" if notes else "")
+                self.additive.append(SchemaChange("create_table", table.name, None, message, statements))
         return SchemaPlan(tuple(self.additive), tuple(self.withheld), frozenset(self.metadata.tables))
+
+    def create_extensions(self) -> None:
+        """The PostgreSQL extensions the tables need (pgvector, PGroonga) that are available but not installed."""
+        needed = set().union(*(table.info.get("extensions", ()) for table in self.metadata.tables.values()))
+        if not needed:
+            return
+        installed = set(self.conn.execute(text("SELECT extname FROM pg_extension")).scalars())
+        for name in sorted(needed - installed):
+            statement = DDL(  # type: ignore[no-untyped-call]
+                f"CREATE EXTENSION IF NOT EXISTS {self.dialect.identifier_preparer.quote(name)}"
+            )
+            self.additive.append(SchemaChange("create_extension", "", None, f"created extension {name}", (statement,)))
 
     def compare(self, table: Table) -> None:
         live = {column["name"]: column for column in self.inspector.get_columns(table.name)}
+        self.rebuild_given = False  # SQLite: the table's rebuild SQL goes with its first change only
         where = table.name
         for column in table.columns:
             found = live.get(column.name)
@@ -217,31 +244,36 @@ class _Planner:
                 continue
             declared, actual = _compiled(column.type, self.dialect), _compiled(found["type"], self.dialect)
             if declared != actual:
-                self.withheld.append(
-                    SchemaChange(
-                        "type_changed",
-                        where,
-                        column.name,
-                        f"{name} is {actual} in the database but the entity now says {declared}: "
-                        "not converted automatically; migrate the column by hand (or restore the prop's type)",
-                    )
+                self.column_changed(
+                    column,
+                    "type_changed",
+                    f"{name} is {actual} in the database but the entity now says {declared}: "
+                    "not converted automatically; migrate the column by hand (or restore the prop's type)",
+                    set(live),
                 )
             elif column.nullable != found["nullable"] and not column.primary_key:
                 wanted = "nullable" if column.nullable else "NOT NULL"
-                self.withheld.append(
-                    SchemaChange(
-                        "nullability_changed",
-                        where,
-                        column.name,
-                        f"{name} should now be {wanted}: constraints are not changed automatically; "
-                        "alter the column by hand (or restore the prop's nullable setting)",
-                    )
+                self.column_changed(
+                    column,
+                    "nullability_changed",
+                    f"{name} should now be {wanted}: constraints are not changed automatically; "
+                    "alter the column by hand (or restore the prop's nullable setting)",
+                    set(live),
                 )
             if column.primary_key or column.computed is not None:
                 continue
             declared_default = _default_sql(column, self.dialect)
-            if _normal_default(declared_default) != _normal_default(found.get("default")):
-                self.default_changed(table, column, declared_default, found.get("default"))
+            actual_default = found.get("default")
+            if _normal_default(declared_default) != _normal_default(actual_default):
+                self.column_changed(
+                    column,
+                    "default_changed",
+                    f"{name} defaults to {actual_default or 'nothing'} in the database but the entity now says "
+                    f"{declared_default or 'no default'}; defaults are not changed automatically",
+                    set(live),
+                )
+            if "enum_values" in column.info:
+                self.stale_enum_values(column)
         for name, found in live.items():
             if name not in table.columns:
                 hint = ""
@@ -252,29 +284,55 @@ class _Planner:
                         "column_removed",
                         where,
                         name,
-                        f"{where}.{name} is no longer declared; the column and its data stay. "
-                        f"Drop it by hand when it is no longer needed.{hint}",
+                        f"{where}.{name} is no longer declared; the column and its data stay.{hint} "
+                        f"Drop it by hand when it is no longer needed: {drop_column_sql(where, name, self.dialect)}",
+                        sql=drop_column_sql(where, name, self.dialect),
                     )
                 )
         self.compare_indexes(table, set(live))
 
-    def default_changed(self, table: Table, column: Column[Any], declared: str | None, actual: str | None) -> None:
-        name = f"{table.name}.{column.name}"
-        quoted = self.dialect.identifier_preparer
-        target = f"ALTER TABLE {quoted.quote(table.name)} ALTER COLUMN {quoted.quote(column.name)}"
-        sql = f"{target} SET DEFAULT {declared}" if declared is not None else f"{target} DROP DEFAULT"
-        how = (
-            "SQLite cannot change a default in place: rebuild the table by hand"
-            if self.dialect.name == "sqlite"
-            else f"apply it by hand: {sql}"
+    def column_changed(self, column: Column[Any], kind: ChangeKind, message: str, live: set[str]) -> None:
+        """A withheld change to an existing column, with the SQL that would make it."""
+        sql = ""
+        if self.dialect.name != "sqlite":
+            change = {"type_changed": "type", "nullability_changed": "nullability"}.get(kind, "default")
+            sql = alter_column_sql(column, change, self.dialect, _default_sql(column, self.dialect))
+            how = f"To apply it by hand: {sql}"
+        elif self.rebuild_given:
+            how = "SQLite cannot alter a column in place: the table rebuild given above applies this too."
+        else:
+            self.rebuild_given = True
+            sql = rebuild_sql(column.table, live, self.dialect)
+            dropped = sorted(live - set(column.table.columns.keys()))
+            also = f" (it also drops {', '.join(dropped)}, no longer declared)" if dropped else ""
+            how = f"SQLite cannot alter a column in place; to apply it by hand, rebuild the table{also}: {sql}"
+        self.withheld.append(SchemaChange(kind, column.table.name, column.name, f"{message}. {how}", sql=sql))
+
+    def stale_enum_values(self, column: Column[Any]) -> None:
+        """Rows holding values the enum no longer has: they fail validation when read, so say which and how many."""
+        values = column.info["enum_values"]
+        query = (
+            select(column, func.count())
+            .select_from(column.table)
+            .where(column.is_not(None), column.not_in(values))
+            .group_by(column)
+            .order_by(column)
         )
+        stale: dict[str, int] = {value: count for value, count in self.conn.execute(query)}
+        if not stale:
+            return
+        fallback = column.info["enum_fallback"]
+        listed = ", ".join(f"{value!r} ({count} row{'s' if count != 1 else ''})" for value, count in stale.items())
+        sql = update_enum_sql(column, stale, fallback, self.dialect)
         self.withheld.append(
             SchemaChange(
-                "default_changed",
-                table.name,
+                "enum_values_removed",
+                column.table.name,
                 column.name,
-                f"{name} defaults to {actual or 'nothing'} in the database but the entity now says "
-                f"{declared or 'no default'}; {how}",
+                f"{column.table.name}.{column.name} holds values that enum {column.info['enum']} no longer has: "
+                f"{listed}; reading those rows fails validation until they are changed. "
+                f"To change them by hand: {sql}",
+                sql=sql,
             )
         )
 
@@ -294,8 +352,11 @@ class _Planner:
                     )
                 )
                 return
+            note = f" ({column.info['note']})" if "note" in column.info else ""
             self.additive.append(
-                SchemaChange("add_column", table.name, column.name, f"added column {name}", (AddColumn(table, column),))
+                SchemaChange(
+                    "add_column", table.name, column.name, f"added column {name}{note}", (AddColumn(table, column),)
+                )
             )
             return
         self.withheld.append(
@@ -330,11 +391,10 @@ class _Planner:
 
 def plan_schema(bind: Engine | Connection, entities: Iterable[Entity]) -> SchemaPlan:
     """Compare `entities` with the database behind `bind`; nothing is changed."""
-    metadata = build_metadata(entities)
     if isinstance(bind, Connection):
-        return _Planner(bind, metadata).plan()
+        return _Planner(bind, build_metadata(entities, Target.of(bind))).plan()
     with bind.connect() as conn:
-        return _Planner(conn, metadata).plan()
+        return _Planner(conn, build_metadata(entities, Target.of(conn))).plan()
 
 
 # -- applying ---------------------------------------------------------------------------
@@ -380,12 +440,14 @@ def _bind(engine: Engine, entities: list[Entity]) -> None:
     inspector = inspect(engine)
     existing = set(inspector.get_table_names())
     key = _key(engine)
+    with engine.connect() as conn:
+        target = Target.of(conn)
     for entity in entities:
         if entity.table not in existing:
             continue
         live = {column["name"]: column["type"] for column in inspector.get_columns(entity.table)}
         columns = []
-        for column in entity_columns(entity, by_id, foreign_keys=False):
+        for column in entity_columns(entity, by_id, foreign_keys=False, target=target):
             actual = live.get(column.name)
             if actual is None:
                 continue  # withheld: the model must not name it

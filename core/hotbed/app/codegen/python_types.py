@@ -169,7 +169,9 @@ class _Module:
             "    num: Annotated[int, Field(ge=1, le=1000)] = 24",
             f"    search: {entity_id}SearchField = {self.default(f'{entity_id}SearchField', search[0])}",
             "    keyword: str | None = None",
-            f"    order: {entity_id}OrderBy = {self.default(f'{entity_id}OrderBy', order[0])}",
+            # Sonamu's name on the wire and in TypeScript; `order_by` in Python.
+            f'    order_by: Annotated[{entity_id}OrderBy, Field(alias="orderBy")]'
+            f" = {self.default(f'{entity_id}OrderBy', order[0])}",
         ]
         self.model(f"{entity_id}ListParams", fields)
 

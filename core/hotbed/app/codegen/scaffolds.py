@@ -17,7 +17,6 @@ def render_model_scaffold(entity: Entity, project: ProjectEntities) -> bytes:
     eid = entity.id
     types = module_name(outputs_for(entity, project.config).types_py, project.config)
     id_type = "str" if entity.id_prop.type in ("string", "uuid") else "int"
-    id_cast = "params.keyword" if id_type == "str" else "int(params.keyword) if params.keyword.isdigit() else -1"
     return f'''"""The {eid} model: business logic over the {eid} rows, and its APIs.
 
 hotbed created this file once; it is yours to edit and is never overwritten.
@@ -42,15 +41,8 @@ class {eid}Model(BaseModel):
     @api(http_method="GET")
     @classmethod
     def list(cls, params: {eid}ListParams) -> list[{eid}]:
-        """A page of {eid} rows: `keyword` looked for in the `search` field, ordered by `order`."""
-        where: dict[str, object] | None = None
-        if params.keyword and params.search == "id":
-            where = {{"id": {id_cast}}}
-        elif params.keyword:
-            where = {{str(params.search): {{"$like": f"%{{params.keyword}}%"}}}}
-        offset = (params.page - 1) * params.num
-        rows = cls.find_many(where, order_by=str(params.order), limit=params.num, offset=offset)
-        return [{eid}.model_validate(row, from_attributes=True) for row in rows]
+        """A page of {eid} rows: `keyword` looked for in the `search` field, ordered by `orderBy`."""
+        return [{eid}.model_validate(row, from_attributes=True) for row in cls.find_page(params)]
 '''.encode()
 
 

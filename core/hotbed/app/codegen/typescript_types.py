@@ -114,7 +114,7 @@ def render_typescript_types(entity: Entity, project: ProjectEntities) -> bytes:
     declared = [f"export type {alias} = {_union(values)};" for alias, values in aliases if alias not in entity.enums]
     out += ["", *declared] if declared else []
     out += ["", f"export interface {eid}ListParams {{", "  page?: number;", "  num?: number;"]
-    out += [f"  search?: {eid}SearchField;", "  keyword?: string;", f"  order?: {eid}OrderBy;", "}"]
+    out += [f"  search?: {eid}SearchField;", "  keyword?: string;", f"  orderBy?: {eid}OrderBy;", "}"]
     subsets = entity.subsets
     for key, fields in subsets.items():
         body = _subset_type(subset_tree(entity, fields, project), entity, "")

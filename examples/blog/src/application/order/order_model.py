@@ -1,6 +1,6 @@
 """The Order model: an order reserves its product's stock, and its APIs."""
 
-from application.order.order_types import Order
+from application.order.order_types import Order, OrderListParams
 from application.product.product_model import ProductModel
 
 from hotbed import BaseModel, api
@@ -33,7 +33,6 @@ class OrderModel(BaseModel):
 
     @api(http_method="GET")
     @classmethod
-    def list(cls, page: int = 1, num: int = 20) -> list[Order]:
-        """A page of Order rows, newest first."""
-        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
-        return [Order.model_validate(row, from_attributes=True) for row in rows]
+    def list(cls, params: OrderListParams) -> list[Order]:
+        """A page of Order rows: `keyword` looked for in the `search` field, ordered by `orderBy`."""
+        return [Order.model_validate(row, from_attributes=True) for row in cls.find_page(params)]

@@ -78,7 +78,7 @@ class OrderListParams(BaseModel):
     num: Annotated[int, Field(ge=1, le=1000)] = 24
     search: OrderSearchField = "id"
     keyword: str | None = None
-    order: OrderOrderBy = "id-desc"
+    order_by: Annotated[OrderOrderBy, Field(alias="orderBy")] = "id-desc"
 
 
 class OrderSubsetABuyer(BaseModel):

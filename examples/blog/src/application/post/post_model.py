@@ -3,7 +3,7 @@
 hotbed created this file once; it is yours to edit and is never overwritten.
 """
 
-from application.post.post_types import Post
+from application.post.post_types import Post, PostListParams
 
 from hotbed import BaseModel, api
 
@@ -21,7 +21,6 @@ class PostModel(BaseModel):
 
     @api(http_method="GET")
     @classmethod
-    def list(cls, page: int = 1, num: int = 20) -> list[Post]:
-        """A page of Post rows, newest first."""
-        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
-        return [Post.model_validate(row, from_attributes=True) for row in rows]
+    def list(cls, params: PostListParams) -> list[Post]:
+        """A page of Post rows: `keyword` looked for in the `search` field, ordered by `orderBy`."""
+        return [Post.model_validate(row, from_attributes=True) for row in cls.find_page(params)]

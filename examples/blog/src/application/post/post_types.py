@@ -72,7 +72,7 @@ class PostListParams(BaseModel):
     num: Annotated[int, Field(ge=1, le=1000)] = 24
     search: PostSearchField = "id"
     keyword: str | None = None
-    order: PostOrderBy = "id-desc"
+    order_by: Annotated[PostOrderBy, Field(alias="orderBy")] = "id-desc"
 
 
 class PostSubsetAAuthor(BaseModel):

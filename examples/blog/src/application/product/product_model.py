@@ -1,6 +1,6 @@
 """The Product model: stock keeping over the Product rows, and its APIs."""
 
-from application.product.product_types import Product
+from application.product.product_types import Product, ProductListParams
 
 from hotbed import BadRequestError, BaseModel, api
 
@@ -26,7 +26,6 @@ class ProductModel(BaseModel):
 
     @api(http_method="GET")
     @classmethod
-    def list(cls, page: int = 1, num: int = 20) -> list[Product]:
-        """A page of Product rows, newest first."""
-        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
-        return [Product.model_validate(row, from_attributes=True) for row in rows]
+    def list(cls, params: ProductListParams) -> list[Product]:
+        """A page of Product rows: `keyword` looked for in the `search` field, ordered by `orderBy`."""
+        return [Product.model_validate(row, from_attributes=True) for row in cls.find_page(params)]

@@ -59,7 +59,7 @@ class ProductListParams(BaseModel):
     num: Annotated[int, Field(ge=1, le=1000)] = 24
     search: ProductSearchField = "id"
     keyword: str | None = None
-    order: ProductOrderBy = "id-desc"
+    order_by: Annotated[ProductOrderBy, Field(alias="orderBy")] = "id-desc"
 
 
 class ProductSubsetA(BaseModel):

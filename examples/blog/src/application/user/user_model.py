@@ -4,7 +4,7 @@ hotbed created this file once; it is yours to edit and is never overwritten.
 """
 
 from application.config import WELCOME
-from application.user.user_types import User
+from application.user.user_types import User, UserListParams
 
 from hotbed import BaseModel, api
 
@@ -22,10 +22,9 @@ class UserModel(BaseModel):
 
     @api(http_method="GET")
     @classmethod
-    def list(cls, page: int = 1, num: int = 20) -> list[User]:
-        """A page of User rows, newest first."""
-        rows = cls.find_many(order_by="id-desc", limit=num, offset=(page - 1) * num)
-        return [User.model_validate(row, from_attributes=True) for row in rows]
+    def list(cls, params: UserListParams) -> list[User]:
+        """A page of User rows: `keyword` looked for in the `search` field, ordered by `orderBy`."""
+        return [User.model_validate(row, from_attributes=True) for row in cls.find_page(params)]
 
     @api(http_method="GET")
     @classmethod

@@ -68,7 +68,7 @@ class UserListParams(BaseModel):
     num: Annotated[int, Field(ge=1, le=1000)] = 24
     search: UserSearchField = "id"
     keyword: str | None = None
-    order: UserOrderBy = "id-desc"
+    order_by: Annotated[UserOrderBy, Field(alias="orderBy")] = "id-desc"
 
 
 class UserSubsetA(BaseModel):

@@ -40,7 +40,7 @@ export interface OrderListParams {
   num?: number;
   search?: OrderSearchField;
   keyword?: string;
-  order?: OrderOrderBy;
+  orderBy?: OrderOrderBy;
 }
 
 export interface OrderSubsetA {

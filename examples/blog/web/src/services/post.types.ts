@@ -37,7 +37,7 @@ export interface PostListParams {
   num?: number;
   search?: PostSearchField;
   keyword?: string;
-  order?: PostOrderBy;
+  orderBy?: PostOrderBy;
 }
 
 export interface PostSubsetA {

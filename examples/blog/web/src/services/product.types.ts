@@ -32,7 +32,7 @@ export interface ProductListParams {
   num?: number;
   search?: ProductSearchField;
   keyword?: string;
-  order?: ProductOrderBy;
+  orderBy?: ProductOrderBy;
 }
 
 export interface ProductSubsetA {

@@ -36,7 +36,7 @@ export interface UserListParams {
   num?: number;
   search?: UserSearchField;
   keyword?: string;
-  order?: UserOrderBy;
+  orderBy?: UserOrderBy;
 }
 
 export interface UserSubsetA {
