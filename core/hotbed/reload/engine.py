@@ -67,7 +67,7 @@ class Engine:
         self.commit_hooks: list[CommitHook] = []
         # Names some loaded module calls while importing (a superset: entries are never removed).
         self._called_at_import: set[str] = set()
-        self._uses_counted: dict[int, CodeType] = {}
+        self._uses_counted: dict[str, CodeType] = {}  # path -> the code counted last: one per file
         # Changes of batches that rolled back, retried with every batch until one commits.
         self.pending: dict[str, Change] = {}
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
@@ -361,13 +361,22 @@ class Engine:
         Most edits touch names no module calls at import, so a union over every loaded module
         answers first; only a name in it sends the check through the importers.
         """
-        for code in (code for _, code in self.compiled.values() if id(code) not in self._uses_counted):
-            self._uses_counted[id(code)] = code
-            self._called_at_import.update(uses_at_import(code))
+        self._count_uses_at_import()
         if not names & self._called_at_import:
             return False
         compiled = self.compiled
         return any(names & uses_at_import(compiled[d.path][1]) for d in node.dependents if d.path in compiled)
+
+    def _count_uses_at_import(self) -> None:
+        """Add the names the code compiled since the last count calls at import; keep no old code."""
+        counted = self._uses_counted
+        for path, (_, code) in self.compiled.items():
+            if counted.get(path) is not code:
+                counted[path] = code
+                self._called_at_import.update(uses_at_import(code))
+        if len(counted) > len(self.compiled):
+            for path in [p for p in counted if p not in self.compiled]:
+                del counted[path]
 
     def invalidate_node(self, node: Node) -> None:
         """`hot.invalidate()`: inside a reload, widen it; outside, reload the importers now."""

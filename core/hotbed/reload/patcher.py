@@ -23,6 +23,7 @@ import gc
 import inspect
 import linecache
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
@@ -106,9 +107,14 @@ def _import_time_codes(code: CodeType) -> Iterator[CodeType]:
 _LOADS = frozenset({"LOAD_NAME", "LOAD_GLOBAL", "LOAD_ATTR", "LOAD_METHOD", "LOAD_DEREF", "LOAD_FAST"})
 # Where the callee sits next to the NULL a call pushes: before it from 3.13 on, after it until then.
 _CALLEE_BEFORE_NULL = sys.version_info >= (3, 13)
-# id(code) -> (code, names): keyed by identity, since hashing a code object walks all of it;
-# the code is kept so its id is never reused for another.
-_used_cache: dict[int, tuple[CodeType, frozenset[str]]] = {}
+# id(code) -> (code, weakly, names): keyed by identity, since hashing a code object walks all of
+# it; an entry leaves with its code (see `_forget`), so the id is never another code's.
+_used_cache: dict[int, tuple[weakref.ref[CodeType], frozenset[str]]] = {}
+
+
+def _forget(key: int) -> Callable[[object], object]:
+    """Drop a code object's entry as the code goes: an old version's code is not kept by this cache."""
+    return lambda _ref: _used_cache.pop(key, None)
 
 
 def _called(instructions: list[dis.Instruction]) -> Iterator[str]:
@@ -155,11 +161,11 @@ def uses_at_import(code: CodeType) -> frozenset[str]:
     what receives them is assumed to call them later, as registries do.
     """
     cached = _used_cache.get(id(code))
-    if cached is not None:
+    if cached is not None and cached[0]() is code:
         return cached[1]
     parts = _import_time_codes(code)
     found = frozenset(name for part in parts for name in _called(list(dis.get_instructions(part))))
-    _used_cache[id(code)] = (code, found)
+    _used_cache[id(code)] = (weakref.ref(code, _forget(id(code))), found)
     return found
 
 
