@@ -7,6 +7,7 @@ good code) and that the next save, the fix, is applied.
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import textwrap
@@ -170,3 +171,52 @@ def test_a_module_symlinked_from_outside_the_project_is_not_autoloaded(tmp_path:
         assert server.client.get("/api/evil/leak").status_code == 404
     finally:
         server.stop()
+
+
+NOTE_ENTITY = {
+    "id": "Note",
+    "table": "notes",
+    "title": "Note",
+    "props": [{"name": "id", "type": "integer"}, {"name": "body", "type": "string", "length": 200}],
+}
+
+
+def test_a_removed_entity_names_its_modules_and_the_next_start_serves_the_rest(tmp_path: Path) -> None:
+    """The running server keeps serving; the syncer names the model and API that import the deleted
+    types; the next `hotbed dev` starts, says it does not serve them, and serves the other entities."""
+    blog = tmp_path / "blog"
+    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    note = blog / "src" / "application" / "note" / "note.entity.json"
+    note.parent.mkdir()
+    note.write_text(json.dumps(NOTE_ENTITY))
+    server = DevServer(blog, server_environment(), target=())
+    try:
+        assert server.client.get("/api/note/list").status_code == 200
+        with polling(server, "/api/post/list") as poller:
+            note.unlink()
+            for module in ("note_api", "note_model"):
+                server.output.wait_for(rf"- src/application/note/{module}\.py imports application\.note\.note_types")
+            count = len(poller.seen)
+            wait_until(lambda: len(poller.seen) > count + 3, message="the server to keep answering")
+        assert poller.failures == []
+    finally:
+        server.stop()
+
+    again = DevServer(blog, server_environment(), target=())
+    try:
+        for module in ("note_api", "note_model"):
+            again.output.wait_for(
+                rf"✗ not serving src/application/note/{module}\.py: it failed to import"
+                r" \(src/application/note/note_\w+\.py:\d+: ModuleNotFoundError: .*application\.note\.note_types"
+            )
+        assert again.get("/api/post/list") == []
+        assert again.client.get("/api/note/list").status_code == 404
+        # Deleting the files it named is the whole fix: the next save of another module applies.
+        for module in ("note_api", "note_model"):
+            (note.parent / f"{module}.py").unlink()
+        model = blog / "src" / "application" / "post" / "post_model.py"
+        model.write_text(model.read_text() + "\n\nREVISION = 2\n")
+        again.output.wait_for(r"✅ re-executed 2 modules")
+        assert again.get("/api/post/list") == []
+    finally:
+        again.stop()

@@ -14,12 +14,14 @@ import importlib
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
 from rich.console import Console
+from rich.text import Text
 from starlette.types import ASGIApp
 
 from hotbed.app import database
@@ -87,17 +89,20 @@ class EntityProject:
         schema = self._apply_schema(entities)
         for line in schema:
             self.console.print(f"🧱 {line}")
-        self.registry.update(self._autoload())  # at start-up a module that fails to import stops the worker
+        # A module that fails to import is reported and the others are served; every batch tries it again.
+        self.registry.update(self._autoload(report_failures=True))
         self.syncer.refresh_services(e.id for e in entities)
         self.syncer.after_reload = self._load_new  # from now on every batch ends by loading new modules
         for route in self.registry:
             self.console.print(f"  [cyan]{route.http_method:6}[/] {route.path}")
 
-    def _autoload(self, *, strict: bool = True) -> list[ModuleType]:
+    def _autoload(self, *, report_failures: bool = False) -> list[ModuleType]:
         """Import the types, model and API modules not imported yet (new files included).
 
-        Not `strict` (in a batch), a module that fails to import is logged and tried again
-        next batch, and the others still load: their routes must not wait for its fix.
+        A module that fails to import is logged (and, at start-up, printed with the line that
+        failed) and tried again next batch, and the others still load: their routes must not
+        wait for its fix (a removed entity's model and API, which import its deleted types,
+        must not stop the project from starting).
         """
         self._autoloaded &= set(sys.modules)  # a deleted module is loaded again if it comes back
         found: dict[str, list[Path]] = {suffix: [] for suffix in AUTOLOAD_SUFFIXES}
@@ -128,13 +133,24 @@ class EntityProject:
                     # It may be in sys.modules already, imported by a module loaded before it.
                     module = importlib.import_module(name)
                 except Exception as exc:
-                    if strict:
-                        raise
-                    logger.warning("could not load %s: %s", name, exc)
+                    if report_failures:
+                        self.console.print(Text(f"✗ not serving {self._failed_at(path, exc)}", style="bold red"))
+                    else:
+                        logger.warning("could not load %s: %s", name, exc)
                     continue
                 loaded.append(module)
                 self._autoloaded.add(name)
         return loaded
+
+    def _failed_at(self, path: Path, exc: BaseException) -> str:
+        """`file:line: Error: message`, at the deepest frame inside the project."""
+        where = os.path.relpath(path, self.config.root)
+        root = os.path.join(str(self.config.root), "")
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.startswith(root):
+                where = f"{os.path.relpath(frame.filename, self.config.root)}:{frame.lineno}"
+        module = os.path.relpath(path, self.config.root)
+        return f"{module}: it failed to import ({where}: {type(exc).__name__}: {exc}); the next save retries it"
 
     # -- hooks the syncer calls ----------------------------------------------------------
 
@@ -168,7 +184,7 @@ class EntityProject:
         """The batch's last step: new modules, their routes, the client's services, the final report."""
         # A committed reload swapped its modules' routes at the commit (the registry is a commit hook).
         swapped = self.registry.last_changes if report.reload.committed else RouteChanges()
-        fresh = self._autoload(strict=False)
+        fresh = self._autoload()
         added = self.registry.update(fresh) if fresh else RouteChanges()
         resources = {resource_name(r.owner) for r in (*swapped.registered, *added.registered, *swapped.removed)}
         generated = self.syncer.refresh_services(self._entity_ids(resources)) if resources else []
