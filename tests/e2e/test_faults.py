@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hotbed.dev.worker import RELOAD_DEADLINE
 from tests.helpers.devserver import TIMEOUT, DevServer, pid_alive, polling, server_environment, spawn, wait_until
 
 MAIN = """
@@ -82,6 +83,26 @@ def test_keyboard_interrupt_at_import_rolls_back_and_the_worker_lives_on(start: 
     assert poller.failures == []
     assert {body["pid"] for body in poller.seen} == {server.first_pid}
     assert {body["value"] for body in poller.seen} <= {1, 3}
+
+
+def test_an_endless_loop_at_import_rolls_back_at_the_stated_deadline_and_the_fix_applies(start: Start) -> None:
+    """The design (docs/architecture.md, README): a reload runs on the thread that serves requests,
+    under a short execution deadline (`RELOAD_DEADLINE`, 5 s); the requests that arrive behind an
+    endless loop wait for it, none fails, and the last good code answers them. The same worker
+    serves throughout, and the next save, the fix, applies."""
+    assert RELOAD_DEADLINE <= 5  # "a few seconds", as stated
+    server = start()
+    with polling(server, "/") as poller:
+        save_value(server, "while True:\n    pass\nVALUE = 2\n")
+        server.output.wait_for(rf"ExecutionTimeout: module execution ran for more than {RELOAD_DEADLINE:g} s")
+        server.output.wait_for("rolled back")
+        count = len(poller.seen)
+        wait_until(lambda: len(poller.seen) > count + 3, message="the last good code to answer again")
+        save_value(server, "VALUE = 3\n")
+        wait_until(lambda: poller.seen[-1]["value"] == 3, message="the fix to be served")
+    assert poller.failures == []
+    assert {body["pid"] for body in poller.seen} == {server.first_pid}
+    assert {body["value"] for body in poller.seen} == {1, 3}
 
 
 def test_a_second_dev_server_in_the_same_project_refuses_naming_the_first(start: Start) -> None:
