@@ -7,7 +7,9 @@ good code) and that the next save, the fix, is applied.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import shutil
 import signal
 import textwrap
@@ -17,7 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hotbed.dev.control_client import ControlClient, ControlError
+from hotbed.dev.protocol import ChangeParams
 from hotbed.dev.worker import RELOAD_DEADLINE
+from tests.dev.test_control_server import _exchange, _framed
 from tests.helpers.devserver import TIMEOUT, DevServer, pid_alive, polling, server_environment, spawn, wait_until
 
 MAIN = """
@@ -103,6 +108,51 @@ def test_an_endless_loop_at_import_rolls_back_at_the_stated_deadline_and_the_fix
     assert poller.failures == []
     assert {body["pid"] for body in poller.seen} == {server.first_pid}
     assert {body["value"] for body in poller.seen} == {1, 3}
+
+
+async def test_the_control_channel_opens_nothing_outside_the_project_and_answers_every_request(
+    start: Start, app_root: Path
+) -> None:
+    """`sync` of what is not a regular project file is an error naming the path, and nothing is read
+    (a FIFO would block the supervisor, `/dev/zero` grow it); malformed, invalid and oversized
+    messages are answered. The server serves on throughout, and a real `sync` then applies.
+    The project holds those `.py` files from the start: the watcher, which hashes every source
+    as it starts, judges them by `fstat` as well, or the dev server would never serve."""
+    os.mkfifo(app_root / "fifo.py")
+    (app_root / "zero.py").symlink_to("/dev/zero")
+    (app_root / "passwd.py").symlink_to("/etc/passwd")
+    with (app_root / "huge.py").open("wb") as huge:
+        huge.truncate(64 * 1024 * 1024)
+    server = start()
+    refused = {
+        Path("/etc/passwd"): "outside",
+        app_root / "passwd.py": "outside",
+        app_root / "zero.py": "outside",
+        app_root / "fifo.py": "regular",
+        app_root / "huge.py": "larger",
+    }
+    with polling(server, "/") as poller:
+        client = ControlClient(app_root)
+        await client.connect()
+        try:
+            for path, reason in refused.items():
+                with pytest.raises(ControlError, match=rf"{path}: .*{reason}"):
+                    await asyncio.wait_for(client.sync([ChangeParams(str(path))]), TIMEOUT)
+            for raw, code in (
+                (_framed(b'{"jsonrpc": "2.0", "id": 3, "method": "sync", "params": {"changes": "x"}}'), -32602),
+                (_framed(b"{not json"), -32700),
+                (b"Content-Length: 99999999999\r\n\r\n", -32600),
+            ):
+                reply, _ = await _exchange(app_root, raw)
+                assert isinstance(reply["error"], dict) and reply["error"]["code"] == code, reply
+            (app_root / "value.py").write_text("VALUE = 5\n")
+            report = await asyncio.wait_for(client.sync([ChangeParams(str(app_root / "value.py"))]), TIMEOUT)
+            assert report.ok, report
+            wait_until(lambda: poller.seen[-1]["value"] == 5, message="the synced save to be served")
+        finally:
+            await client.close()
+    assert poller.failures == []
+    assert {body["pid"] for body in poller.seen} == {server.first_pid}
 
 
 def test_a_second_dev_server_in_the_same_project_refuses_naming_the_first(start: Start) -> None:
