@@ -291,3 +291,21 @@ def test_a_removed_entity_names_its_modules_and_the_next_start_serves_the_rest(t
         assert again.get("/api/post/list") == []
     finally:
         again.stop()
+
+
+def test_a_module_symlinked_from_outside_is_not_tracked_by_the_engine(start: Start, app_root: Path) -> None:
+    """A plain app importing a module that links out of the project: the engine never tracks it
+    (its edits are not the project's to reload) and says so; the project's own modules reload."""
+    outside = app_root.parent / "elsewhere" / "shared.py"
+    outside.parent.mkdir()
+    outside.write_text("SHARED = 'outside'\n")
+    (app_root / "linked.py").symlink_to(outside)
+    (app_root / "value.py").write_text("import linked\n\nVALUE = linked.SHARED\n")
+    server = start()
+    server.output.wait_for(r"not tracking .*linked\.py: it is a symlink to .*elsewhere/shared\.py, outside the project")
+    assert server.get("/")["value"] == "outside"
+    dump = spawn(["dump", "--json"], app_root, server_environment())
+    rows, _ = dump.communicate(timeout=TIMEOUT)
+    assert {row["path"] for row in json.loads(rows)} == {"main.py", "value.py"}
+    save_value(server, "import linked\n\nVALUE = linked.SHARED + '!'\n")
+    server.wait_json("/", lambda body: body["value"] == "outside!")
