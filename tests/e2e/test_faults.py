@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from hotbed.dev.control_client import ControlClient, ControlError
-from hotbed.dev.protocol import ChangeParams
+from hotbed.dev.protocol import ChangeParams, Status
 from hotbed.dev.worker import RELOAD_DEADLINE
-from tests.dev.test_control_server import _exchange, _framed
+from tests.dev.test_control_server import _exchange, _framed, _until
 from tests.helpers.devserver import TIMEOUT, DevServer, pid_alive, polling, server_environment, spawn, wait_until
 
 MAIN = """
@@ -166,6 +166,19 @@ def test_a_second_dev_server_in_the_same_project_refuses_naming_the_first(start:
     assert server.get("/")["value"] == 1  # the first one still serves
 
 
+def test_the_lock_of_a_killed_dev_server_is_taken_over(start: Start) -> None:
+    """SIGKILL leaves `.hotbed/dev.lock` behind with the dead pid in it; the kernel dropped the lock
+    itself, so the next `hotbed dev` starts instead of refusing."""
+    first = start()
+    first.process.kill()
+    first.process.wait(TIMEOUT)
+    wait_until(lambda: not pid_alive(first.first_pid), message="the orphaned worker to exit")
+    assert str(first.process.pid) in (first.root / ".hotbed" / "dev.lock").read_text()
+    second = start()
+    assert second.get("/")["value"] == 1
+    assert str(second.process.pid) in (first.root / ".hotbed" / "dev.lock").read_text()
+
+
 def test_sighup_stops_the_dev_server_cleanly(start: Start) -> None:
     server = start()
     assert server.stop(signal.SIGHUP) == 0
@@ -202,14 +215,31 @@ def test_a_replacement_worker_that_never_serves_is_stopped_and_the_fix_is_applie
     assert {body["value"] for body in poller.seen} == {"one", "two"}
 
 
-def test_a_worker_stuck_in_a_batch_is_replaced_on_the_current_files(start: Start, app_root: Path) -> None:
+STUCK = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n"
+
+
+async def test_a_worker_stuck_in_a_batch_is_replaced_on_the_current_files(start: Start, app_root: Path) -> None:
+    """A loop that swallows the deadline's interrupt: the batch's answer deadline replaces the worker,
+    the reason is printed and broadcast as `hotbed/status`, and only the request it held is lost."""
     server = start(HOTBED_EXECUTION_TIMEOUT="1", HOTBED_BATCH_TIMEOUT="3", HOTBED_STARTUP_TIMEOUT="20")
-    stuck = "while True:\n    try:\n        while True:\n            pass\n    except BaseException:\n        pass\n"
-    save_value(server, stuck)
-    server.output.wait_for(f"worker {server.first_pid} did not finish the batch within 3 s")
-    wait_until(lambda: not pid_alive(server.first_pid), message="the stuck worker to be stopped")
-    save_value(server, "VALUE = 4\n")
-    assert server.wait_json("/", lambda body: body["value"] == 4, across_restart=True)["pid"] != server.first_pid
+    statuses: list[Status] = []
+    client = ControlClient(app_root, on_status=statuses.append)
+    await client.connect()
+    why = f"worker {server.first_pid} did not finish the batch within 3 s"
+    try:
+        with polling(server, "/") as poller:
+            save_value(server, STUCK)
+            server.output.wait_for(why)
+            wait_until(lambda: not pid_alive(server.first_pid), message="the stuck worker to be stopped")
+            save_value(server, "VALUE = 4\n")
+            wait_until(lambda: poller.seen[-1]["value"] == 4, message="the fix to be served by a new worker")
+        # The waits above held the event loop: the client reads the broadcasts now.
+        await asyncio.wait_for(_until(lambda: any(s.state == "restarting" and why in s.message for s in statuses)), 10)
+    finally:
+        await client.close()
+    assert poller.seen[-1]["pid"] != server.first_pid
+    assert len(poller.failures) <= 1, poller.failures  # at most the request the stuck worker held
+    assert {body["value"] for body in poller.seen} == {1, 4}
 
 
 def test_after_a_crash_only_the_requests_the_dead_worker_held_are_lost(start: Start) -> None:
