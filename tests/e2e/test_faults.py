@@ -77,11 +77,13 @@ def save_value(server: DevServer, body: str) -> None:
     (server.root / "value.py").write_text(textwrap.dedent(body))
 
 
-def test_keyboard_interrupt_at_import_rolls_back_and_the_worker_lives_on(start: Start) -> None:
+@pytest.mark.parametrize("raised", ["KeyboardInterrupt", "SystemExit(3)"])
+def test_an_interruption_at_import_rolls_back_and_the_worker_lives_on(start: Start, raised: str) -> None:
+    """`raise KeyboardInterrupt` or `SystemExit` at a module's top level rolls back like any exception."""
     server = start()
     with polling(server, "/") as poller:
-        save_value(server, "raise KeyboardInterrupt\nVALUE = 2\n")
-        server.output.wait_for("KeyboardInterrupt")
+        save_value(server, f"raise {raised}\nVALUE = 2\n")
+        server.output.wait_for(raised.split("(")[0])
         server.output.wait_for("rolled back")
         save_value(server, "VALUE = 3\n")
         wait_until(lambda: poller.seen[-1]["value"] == 3, message="the fix to be served")
