@@ -341,3 +341,27 @@ def test_a_module_symlinked_from_outside_is_not_tracked_by_the_engine(start: Sta
     assert {row["path"] for row in json.loads(rows)} == {"main.py", "value.py"}
     save_value(server, "import linked\n\nVALUE = linked.SHARED + '!'\n")
     server.wait_json("/", lambda body: body["value"] == "outside!")
+
+
+def test_entity_files_that_are_not_regular_project_files_are_never_read(tmp_path: Path) -> None:
+    """A FIFO and a link to `/dev/zero` named like entity files: the syncer reads every entity
+    file at start-up and in each batch, so it judges them by `stat` first and names them."""
+    blog = tmp_path / "blog"
+    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    odd = blog / "src" / "application" / "odd"
+    odd.mkdir()
+    os.mkfifo(odd / "fifo.entity.json")
+    (odd / "zero.entity.json").symlink_to("/dev/zero")
+    server = DevServer(blog, server_environment(), target=())
+    try:
+        server.output.wait_for(r"not reading the entity file .*fifo\.entity\.json: not a regular file")
+        server.output.wait_for(r"not reading the entity file .*zero\.entity\.json: a symlink to /dev/zero, outside")
+        with polling(server, "/api/post/list") as poller:
+            model = blog / "src" / "application" / "post" / "post_model.py"
+            model.write_text(model.read_text() + "\n\nREVISION = 2\n")
+            server.output.wait_for(r"✅ re-executed 2 modules")
+            count = len(poller.seen)
+            wait_until(lambda: len(poller.seen) > count + 3, message="more answers after the batch")
+        assert poller.failures == []
+    finally:
+        server.stop()
