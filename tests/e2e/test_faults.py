@@ -23,7 +23,16 @@ from hotbed.dev.control_client import ControlClient, ControlError
 from hotbed.dev.protocol import ChangeParams, Status
 from hotbed.dev.worker import RELOAD_DEADLINE
 from tests.dev.test_control_server import _exchange, _framed, _until
-from tests.helpers.devserver import TIMEOUT, DevServer, pid_alive, polling, server_environment, spawn, wait_until
+from tests.helpers.devserver import (
+    TIMEOUT,
+    DevServer,
+    Poller,
+    pid_alive,
+    polling,
+    server_environment,
+    spawn,
+    wait_until,
+)
 
 MAIN = """
 import os
@@ -73,6 +82,19 @@ def start(app_root: Path) -> Iterator[Start]:
         server.stop()
 
 
+def copy_blog(tmp_path: Path) -> Path:
+    """A copy of the example entity project as a fresh clone has it."""
+    blog = tmp_path / "blog"
+    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    return blog
+
+
+def more_answers(poller: Poller, message: str) -> None:
+    """Wait until the poller got a few more answers than it has now."""
+    count = len(poller.seen)
+    wait_until(lambda: len(poller.seen) > count + 3, message=message)
+
+
 def save_value(server: DevServer, body: str) -> None:
     (server.root / "value.py").write_text(textwrap.dedent(body))
 
@@ -103,8 +125,7 @@ def test_an_endless_loop_at_import_rolls_back_at_the_stated_deadline_and_the_fix
         save_value(server, "while True:\n    pass\nVALUE = 2\n")
         server.output.wait_for(rf"ExecutionTimeout: module execution ran for more than {RELOAD_DEADLINE:g} s")
         server.output.wait_for("rolled back")
-        count = len(poller.seen)
-        wait_until(lambda: len(poller.seen) > count + 3, message="the last good code to answer again")
+        more_answers(poller, "the last good code to answer again")
         save_value(server, "VALUE = 3\n")
         wait_until(lambda: poller.seen[-1]["value"] == 3, message="the fix to be served")
     assert poller.failures == []
@@ -209,8 +230,7 @@ def test_a_replacement_worker_that_never_serves_is_stopped_and_the_fix_is_applie
     with polling(server, "/") as poller:
         (app_root / "settings.py").write_text(SETTINGS.format(loop=True, mode="loops"))
         server.output.wait_for("was not serving 3 s after it started")
-        count = len(poller.seen)
-        wait_until(lambda: len(poller.seen) > count + 3, message="the old worker to keep answering")
+        more_answers(poller, "the old worker to keep answering")
         (app_root / "settings.py").write_text(SETTINGS.format(loop=False, mode="two"))
         wait_until(lambda: poller.seen[-1]["value"] == "two", message="the fix to be served")
     assert poller.failures == []
@@ -251,14 +271,12 @@ def test_after_a_crash_only_the_requests_the_dead_worker_held_are_lost(start: St
             httpx.get(f"{server.url}/crash", timeout=TIMEOUT)
         server.output.wait_for(f"worker {server.first_pid} died")
         wait_until(lambda: poller.seen[-1]["pid"] != server.first_pid, message="the new worker's answer")
-        count = len(poller.seen)
-        wait_until(lambda: len(poller.seen) > count + 3, message="more answers")
+        more_answers(poller, "more answers")
     assert len(poller.failures) <= 1, poller.failures  # at most the poller's request in flight at the crash
 
 
 def test_a_module_symlinked_from_outside_the_project_is_not_autoloaded(tmp_path: Path) -> None:
-    blog = tmp_path / "blog"
-    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    blog = copy_blog(tmp_path)
     outside = tmp_path / "elsewhere" / "evil_api.py"
     outside.parent.mkdir()
     outside.write_text(
@@ -287,8 +305,7 @@ NOTE_ENTITY = {
 def test_a_removed_entity_names_its_modules_and_the_next_start_serves_the_rest(tmp_path: Path) -> None:
     """The running server keeps serving; the syncer names the model and API that import the deleted
     types; the next `hotbed dev` starts, says it does not serve them, and serves the other entities."""
-    blog = tmp_path / "blog"
-    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    blog = copy_blog(tmp_path)
     note = blog / "src" / "application" / "note" / "note.entity.json"
     note.parent.mkdir()
     note.write_text(json.dumps(NOTE_ENTITY))
@@ -299,8 +316,7 @@ def test_a_removed_entity_names_its_modules_and_the_next_start_serves_the_rest(t
             note.unlink()
             for module in ("note_api", "note_model"):
                 server.output.wait_for(rf"- src/application/note/{module}\.py imports application\.note\.note_types")
-            count = len(poller.seen)
-            wait_until(lambda: len(poller.seen) > count + 3, message="the server to keep answering")
+            more_answers(poller, "the server to keep answering")
         assert poller.failures == []
     finally:
         server.stop()
@@ -346,8 +362,7 @@ def test_a_module_symlinked_from_outside_is_not_tracked_by_the_engine(start: Sta
 def test_entity_files_that_are_not_regular_project_files_are_never_read(tmp_path: Path) -> None:
     """A FIFO and a link to `/dev/zero` named like entity files: the syncer reads every entity
     file at start-up and in each batch, so it judges them by `stat` first and names them."""
-    blog = tmp_path / "blog"
-    shutil.copytree(BLOG, blog, ignore=shutil.ignore_patterns("__pycache__", ".hotbed"))
+    blog = copy_blog(tmp_path)
     odd = blog / "src" / "application" / "odd"
     odd.mkdir()
     os.mkfifo(odd / "fifo.entity.json")
@@ -360,8 +375,7 @@ def test_entity_files_that_are_not_regular_project_files_are_never_read(tmp_path
             model = blog / "src" / "application" / "post" / "post_model.py"
             model.write_text(model.read_text() + "\n\nREVISION = 2\n")
             server.output.wait_for(r"✅ re-executed 2 modules")
-            count = len(poller.seen)
-            wait_until(lambda: len(poller.seen) > count + 3, message="more answers after the batch")
+            more_answers(poller, "more answers after the batch")
         assert poller.failures == []
     finally:
         server.stop()
