@@ -73,7 +73,8 @@ def stale_test(names: set[str]) -> Callable[[object], bool]:
         if "<locals>" not in cls.__qualname__:
             target: Any = module
             for part in cls.__qualname__.split("."):
-                target = getattr(target, part, None)
+                # Namespaces only: a module's `__getattr__` (PEP 562) would run code.
+                target = vars(target).get(part) if hasattr(target, "__dict__") else None
             return target is cls
         for member in vars(cls).values():  # a class made inside a function: its methods' globals tell
             member = getattr(member, "__func__", member)
