@@ -158,6 +158,15 @@ def make_app(root: Path) -> None:
         path.write_text(textwrap.dedent(source).lstrip("\n"))
 
 
+def start_hotbed_dev(base: Path) -> Server:
+    """The app under `base`, served by `hotbed dev main:app` (watcher path), started and answering."""
+    make_app(base)
+    env = {k: v for k, v in os.environ.items() if k not in {"HOT", "PYTHONPATH"}}
+    env |= {"PYTHONPATH": str(base / "vendor"), "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
+    command = [str(BIN / "hotbed"), "dev", "main:app", "--port", "0", "--log-level", "warning"]
+    return Server("hotbed", base, command, env, None)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

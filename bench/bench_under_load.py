@@ -12,7 +12,6 @@ a version that was saved; the count of those that were not is the figure that ma
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import httpx
 from _results import write_section
-from bench_reload_latency import BIN, TIMEOUT, Server, make_app
+from bench_reload_latency import TIMEOUT, start_hotbed_dev
 
 
 class Client(threading.Thread):
@@ -59,12 +58,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hotbed-bench-") as tmp:
-        base = Path(tmp) / "hotbed"
-        make_app(base)
-        env = {k: v for k, v in os.environ.items() if k not in {"HOT", "PYTHONPATH"}}
-        env |= {"PYTHONPATH": str(base / "vendor"), "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
-        command = [str(BIN / "hotbed"), "dev", "main:app", "--port", "0", "--log-level", "warning"]
-        server = Server("hotbed", base, command, env, None)
+        server = start_hotbed_dev(Path(tmp) / "hotbed")
         stop = threading.Event()
         newest = [0]
         clients = [Client(str(server.client.base_url), stop, newest) for _ in range(args.clients)]

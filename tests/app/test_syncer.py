@@ -14,11 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from hotbed.app.atomic import is_temp_file
 from hotbed.app.checksums import load_checksums
 from hotbed.app.syncer import Syncer, SyncReport, run_sync
 from hotbed.config import load_config
+from hotbed.dev.console import render_report
 from hotbed.reload.types import Change
 from tests.helpers.engine_project import MakeProject
 
@@ -159,6 +161,12 @@ def test_hand_written_model_files_are_never_overwritten(tmp_path: Path) -> None:
     assert model.read_text() == "# mine\n" and api.read_text().endswith("# edited by hand\n")
 
 
+def _rendered(report: SyncReport) -> str:
+    console = Console(record=True, width=200)
+    console.print(render_report(report))
+    return console.export_text()
+
+
 def test_a_removed_entity_takes_its_generated_files_but_not_the_hand_written_ones(tmp_path: Path) -> None:
     root = _project(tmp_path)
     syncer = Syncer(load_config(root, environ={}))
@@ -180,6 +188,12 @@ def test_a_removed_entity_takes_its_generated_files_but_not_the_hand_written_one
         "web/src/services/tag.types.ts",
     ]
     assert sorted(p.name for p in tag.parent.iterdir()) == ["tag_api.py", "tag_model.py"]
+    # They still import the deleted types: the report names them, and what each imports.
+    assert report.orphaned == (
+        ("src/application/tag/tag_api.py", "application.tag.tag_types"),
+        ("src/application/tag/tag_model.py", "application.tag.tag_types"),
+    )
+    assert "- src/application/tag/tag_model.py imports application.tag.tag_types" in _rendered(report)
 
 
 def test_deleted_generated_files_are_regenerated_even_with_unchanged_sources(tmp_path: Path) -> None:

@@ -15,12 +15,14 @@ import linecache
 import logging
 import os
 import sys
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
 from rich.console import Console
+from rich.text import Text
 from starlette.types import ASGIApp
 
 from hotbed.app import database
@@ -101,7 +103,8 @@ class EntityProject:
         schema = self._apply_schema(entities)
         for line in schema:
             self.console.print(f"🧱 {line}")
-        _, conflicts = self.registry.register(self._autoload())  # a module that fails to import stops the worker
+        # A module that fails to import is reported and the others are served; every batch tries it again.
+        _, conflicts = self.registry.register(self._autoload(report_failures=True))
         for error in conflict_errors(conflicts):
             self.console.print(f"[bold red]✗ {error}[/]")
         self.syncer.refresh_services(e.id for e in entities)
@@ -109,11 +112,13 @@ class EntityProject:
         for route in self.registry:
             self.console.print(f"  [cyan]{route.http_method:6}[/] {route.path}")
 
-    def _autoload(self, *, strict: bool = True) -> list[ModuleType]:
+    def _autoload(self, *, report_failures: bool = False) -> list[ModuleType]:
         """Import the types, model and API modules not imported yet (new files included).
 
-        Not `strict` (in a batch), a module that fails to import is logged and tried again
-        next batch, and the others still load: their routes must not wait for its fix.
+        A module that fails to import is logged (and, at start-up, printed with the line that
+        failed) and tried again next batch, and the others still load: their routes must not
+        wait for its fix (a removed entity's model and API, which import its deleted types,
+        must not stop the project from starting).
         """
         self._autoloaded &= set(sys.modules)  # a deleted module is loaded again if it comes back
         found: dict[str, list[Path]] = {suffix: [] for suffix in AUTOLOAD_SUFFIXES}
@@ -144,13 +149,24 @@ class EntityProject:
                     # It may be in sys.modules already, imported by a module loaded before it.
                     module = importlib.import_module(name)
                 except Exception as exc:
-                    if strict:
-                        raise
-                    logger.warning("could not load %s: %s", name, exc)
+                    if report_failures:
+                        self.console.print(Text(f"✗ not serving {self._failed_at(path, exc)}", style="bold red"))
+                    else:
+                        logger.warning("could not load %s: %s", name, exc)
                     continue
                 loaded.append(module)
                 self._autoloaded.add(name)
         return loaded
+
+    def _failed_at(self, path: Path, exc: BaseException) -> str:
+        """`file:line: Error: message`, at the deepest frame inside the project."""
+        where = os.path.relpath(path, self.config.root)
+        root = os.path.join(str(self.config.root), "")
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.startswith(root):
+                where = f"{os.path.relpath(frame.filename, self.config.root)}:{frame.lineno}"
+        module = os.path.relpath(path, self.config.root)
+        return f"{module}: it failed to import ({where}: {type(exc).__name__}: {exc}); the next save retries it"
 
     # -- hooks the syncer calls ----------------------------------------------------------
 
@@ -184,7 +200,7 @@ class EntityProject:
         """The batch's last step: new modules, their routes, the client's services, the final report."""
         # A committed reload swapped its modules' routes at the commit (the registry is a commit hook).
         swapped = self.registry.last_changes if report.reload.committed else RouteChanges()
-        fresh = self._autoload(strict=False)
+        fresh = self._autoload()
         added, conflicts = self.registry.register(fresh) if fresh else (RouteChanges(), [])
         report = self._locate_conflicts(report, conflicts)
         resources = {resource_name(r.owner) for r in (*swapped.registered, *added.registered, *swapped.removed)}

@@ -35,6 +35,7 @@ from hotbed.app.codegen.base import HEADER
 from hotbed.app.codegen.layout import outputs_for
 from hotbed.app.entity import Entity, EntityDiagnostic, check_project, parse_entity
 from hotbed.app.graceful import DEFAULT_GRACE, deferred_signals
+from hotbed.app.orphans import importers_of
 from hotbed.app.sources import find_entity_files
 from hotbed.config import ProjectConfig, load_config
 from hotbed.dev.console import render_report
@@ -257,6 +258,7 @@ class Syncer:
             generated=tuple(generated_paths),
             scaffolded=tuple(scaffolded),
             deleted=tuple(deleted),
+            orphaned=tuple(importers_of(config, deleted)),
             forced=force,
             schema=schema,
         )

@@ -92,6 +92,9 @@ def render_report(report: SyncReport) -> RenderableType:
         if items:
             lines.append(Text(f"{title}:", style="bold green"))
             lines.extend(Text(f"  - {item}") for item in items)
+    if report.orphaned:
+        lines.append(Text("Still importing a deleted file (delete these or edit their imports):", style="bold red"))
+        lines.extend(Text(f"  - {path} imports {module}") for path, module in report.orphaned)
     sources = (*report.changed, *report.removed)
     if sources or not report.reload.nothing_to_do:
         lines.append(render_reload(report.reload, sources, dict(report.api_counts)))

@@ -30,7 +30,10 @@ class SyncReport:
     `changed` and `removed` are entity sources; `entities` the ids whose outputs were
     regenerated (changed ones and those that depend on them); `generated` the files whose
     bytes actually changed; `scaffolded` the model/API files created because they were
-    missing. With `errors`, nothing was written. `apis` lists the routes (re-)registered by
+    missing, `deleted` the generated files no entity produces any more, and `orphaned` the
+    (file, module) pairs of hand-written files still importing one of them (a removed
+    entity's model and API: delete them or edit their imports). With `errors`, nothing was
+    written. `apis` lists the routes (re-)registered by
     the batch and `api_counts` how many routes each re-executed module now registers (paths
     relative to the root); `schema` the database changes applied or withheld.
     """
@@ -42,6 +45,7 @@ class SyncReport:
     generated: tuple[str, ...] = ()
     scaffolded: tuple[str, ...] = ()
     deleted: tuple[str, ...] = ()
+    orphaned: tuple[tuple[str, str], ...] = ()
     errors: tuple[Diagnostic, ...] = ()
     reload: ReloadResult = field(default_factory=ReloadResult)
     duration: float = 0.0

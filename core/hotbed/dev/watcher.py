@@ -12,12 +12,14 @@ import asyncio
 import hashlib
 import logging
 import os
+import stat
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from pathlib import Path
 
 from watchfiles import Change as FsChange
 from watchfiles import DefaultFilter, awatch
 
+from hotbed.dev.sync_paths import MAX_SYNC_BYTES
 from hotbed.reload.globs import GlobSet
 from hotbed.reload.types import Change, ChangeEvent
 
@@ -54,14 +56,28 @@ class SourceFilter(DefaultFilter):
 
 
 def _digest(path: str) -> bytes | None:
+    """The content's SHA-1, or None when there is no regular file of at most `MAX_SYNC_BYTES` there.
+
+    Opened without blocking and judged by `fstat` before a byte is read: a `.py` that is a
+    FIFO would block the supervisor's event loop, one linked to `/dev/zero` grow it without end.
+    """
     try:
-        with open(path, "rb") as f:
-            return hashlib.sha1(f.read(), usedforsecurity=False).digest()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
     except OSError as exc:
         logger.debug("cannot read %s: %s", path, exc)
         return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SYNC_BYTES:
+            logger.debug("not reading %s: not a regular file of at most %d bytes", path, MAX_SYNC_BYTES)
+            return None
+        try:
+            return hashlib.sha1(f.read(MAX_SYNC_BYTES + 1), usedforsecurity=False).digest()
+        except OSError as exc:
+            logger.debug("cannot read %s: %s", path, exc)
+            return None
 
 
 class Checksums:

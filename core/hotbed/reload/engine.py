@@ -130,10 +130,11 @@ class Engine:
             rel = self._under_root(path)
             known = (
                 rel is not None
-                and self._under_root(os.path.realpath(path)) is not None  # no symlink out of the project
                 and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
                 and not os.path.abspath(path).startswith(self._excluded_prefixes)
             )
+            if known and self._under_root(os.path.realpath(path)) is None:
+                known = self._linked_out(path)
             self._project_files[path] = known
         return known
 
@@ -158,6 +159,11 @@ class Engine:
         finally:
             self.import_calls.finished()
             self._starting_up = False
+
+    def _linked_out(self, path: str) -> bool:
+        """A project module that is a symlink out of the project: never tracked, and said once."""
+        logger.warning("not tracking %s: it is a symlink to %s, outside the project", path, os.path.realpath(path))
+        return False
 
     def bytecode_cache_path(self, path: str) -> str:
         rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)

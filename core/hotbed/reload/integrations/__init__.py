@@ -2,8 +2,9 @@
 
 Built in: SQLAlchemy/SQLModel tables and mapped classes (`sqlalchemy.py`), Starlette and
 FastAPI routes, middleware, event handlers, lifespan and `app.state` (`starlette.py`),
-engines and HTTP clients left behind by a re-executed module (`resources.py`). Each is
-imported only once its library is.
+engines and HTTP clients left behind by a re-executed module (`resources.py`), library
+caches (`functools`'s, in FastAPI, pydantic, typing) holding an old version (`caches.py`).
+Each is imported only once its library is.
 """
 
 from __future__ import annotations
@@ -46,7 +47,14 @@ def _http_clients() -> Integration:
     return HttpClientDisposal()
 
 
+def _caches() -> Integration:
+    from hotbed.reload.integrations.caches import FunctoolsCaches
+
+    return FunctoolsCaches()
+
+
 register("sqlalchemy", "sqlalchemy", _sqlalchemy)
 register("starlette", "starlette", _starlette)
 register("sqlalchemy-engines", "sqlalchemy", _engines)
 register("httpx-clients", "httpx", _http_clients)
+register("functools-caches", "functools", _caches)
