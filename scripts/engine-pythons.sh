@@ -11,7 +11,7 @@ for python in "$HOME"/.pyenv/versions/3.12*/bin/python3 "$HOME"/.pyenv/versions/
     venv=".venv-py$version"
     if [[ ! -f "$venv/.installed-stamp" || pyproject.toml -nt "$venv/.installed-stamp" ]]; then
         "$python" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet -e . pytest pytest-timeout pytest-asyncio fastapi httpx sqlmodel
+        "$venv/bin/python" -m pip install --quiet -e . pytest pytest-timeout pytest-asyncio fastapi httpx sqlmodel pydantic-settings
         touch "$venv/.installed-stamp"
     fi
     echo "engine-pythons.sh: tests/reload on Python $version" >&2

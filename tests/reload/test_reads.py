@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from hotbed.reload.types import Change
 from tests.helpers.engine_project import MakeProject
@@ -63,3 +64,41 @@ def test_a_file_no_project_code_read_changes_nothing(make_project: MakeProject) 
     project.load("settings")
     result = project.change("notes.txt", "two")
     assert not result.reexecuted and not result.restart and not result.errors
+
+
+SETTINGS_FROM_ENV = """
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=Path(__file__).parent.parent / ".env")
+    mode: str = "unset"
+
+
+@lru_cache
+def get_settings():
+    return Settings()
+
+
+AT_IMPORT = Settings().mode
+"""
+
+
+def test_pydantic_settings_from_a_dotenv_above_the_project(make_project: MakeProject, tmp_path: Path) -> None:
+    """A common template keeps `.env` one folder above the backend, read by pydantic-settings:
+    at import (a change re-executes) and at run time behind an `lru_cache` (a change restarts)."""
+    dotenv = tmp_path / ".env"  # the project is tmp_path / "project"
+    dotenv.write_text("MODE=a\n")
+    project = make_project({"settings.py": SETTINGS_FROM_ENV})
+    settings = project.load("settings")
+    dotenv.write_text("MODE=b\n")
+    result = project.engine.reload([Change(str(dotenv))])
+    assert result.committed and project.rel(result.reexecuted) == ["settings.py"], result
+    assert sys.modules["settings"].AT_IMPORT == "b"
+    assert settings.get_settings().mode == "b"  # the old version's cache, first filled now
+    dotenv.write_text("MODE=c\n")
+    result = project.engine.reload([Change(str(dotenv))])
+    assert [r.kind for r in result.restart] == ["read-at-run-time"], result

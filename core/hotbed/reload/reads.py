@@ -9,8 +9,9 @@ that was executing, or as read at run time when none was. The engine re-executes
 modules that read a changed file at import, and restarts the worker for one the project's
 own code read at run time (it may keep what it found in some object the engine does not
 know: an `lru_cache`, a global). A library reading a file at run time (a template loader,
-`StaticFiles`) reads it again itself, and hotbed's own reads (the entity files, the
-worker's `.env`) have their own way in: neither is recorded.
+`StaticFiles`) reads it again itself, and is not recorded, except for a `.env` (settings
+read from it, pydantic-settings' `Settings()` behind an `lru_cache`, are cached by the
+app); hotbed's own reads (the entity files, the worker's `.env`) have their own way in.
 
 Audit hooks cannot be removed, so one hook per process dispatches to the running engine;
 its cost when nothing is recorded is one attribute lookup per `open`.
@@ -105,8 +106,8 @@ class FileReads:
             module = self._executing()
             if module is not None:
                 self.at_import.setdefault(path, set()).add(module)
-            elif reader == "project":
-                self.at_run_time.add(path)
+            elif reader == "project" or os.path.basename(path).startswith(".env"):
+                self.at_run_time.add(path)  # a `.env` read at run time: settings cached from it
         finally:
             self._busy = False
 
