@@ -190,6 +190,28 @@ def test_app_reading_config_files_at_import_and_at_run_time(start_app: StartApp)
     _assert_parity(app.replay(steps, initial=shop))
 
 
+def test_settings_from_a_dotenv_one_folder_above_the_backend(tmp_path: Path) -> None:
+    """As a common full-stack template has it: `backend/` is the project, `.env` sits above it."""
+    root = tmp_path / "backend"
+    root.mkdir()
+    (tmp_path / ".env").write_text("PROJECT_NAME=Shop\n")
+    (root / "main.py").write_text(
+        "from pathlib import Path\n\nfrom fastapi import FastAPI\n"
+        "from pydantic_settings import BaseSettings, SettingsConfigDict\n\n\n"
+        "class Settings(BaseSettings):\n"
+        '    model_config = SettingsConfigDict(env_file=Path(__file__).parent.parent / ".env")\n'
+        '    project_name: str = "unset"\n\n\n'
+        "settings = Settings()\napp = FastAPI(title=settings.project_name)\n\n\n"
+        '@app.get("/name")\ndef name() -> str:\n    return settings.project_name\n'
+    )
+    comparison = ColdStartComparison(root)
+    try:
+        steps = [Step("the .env above", (Edit("../.env", "PROJECT_NAME=Store", old="PROJECT_NAME=Shop"),), ("/name",))]
+        _assert_parity(comparison.replay(steps, initial=("/name", "/openapi.json")))
+    finally:
+        comparison.close()
+
+
 def test_env_file_is_loaded_into_the_worker(tmp_path: Path) -> None:
     """A `.env` change restarts the worker; the new worker must see the new values, or the restart is pointless."""
     root = tmp_path / "env_app"

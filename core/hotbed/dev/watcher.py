@@ -167,13 +167,17 @@ async def watch_changes(
     source_filter = SourceFilter(root, restart, extra)
     checksums = Checksums() if checksums is None else checksums
     checksums.seed(await asyncio.to_thread(lambda: list(_walk(root, source_filter))))
+    # A `.env` beside the project (a template's, one folder above the backend) is watched as a
+    # file; it counts once the app has read it (`extra`), like any other data file.
+    beside = [str(p) for p in Path(root).parent.glob(".env*") if p.is_file()]
+    checksums.seed(beside)
     logger.debug("watching %s (%d files)", root, len(checksums))
     if ready is not None:
         # No await between here and awatch creating its notifier: a task woken by `ready`
         # cannot run before the watch exists.
         ready.set()
     async for raw in awatch(
-        root, watch_filter=source_filter, step=step, debounce=debounce, stop_event=stop_event, recursive=True
+        root, *beside, watch_filter=source_filter, step=step, debounce=debounce, stop_event=stop_event, recursive=True
     ):
         by_path: dict[str, set[FsChange]] = {}
         for kind, path in raw:
