@@ -34,8 +34,6 @@ from hotbed_lsp.workspace import ProjectLayout, find_project_root, project_root_
 
 __all__ = ["COMMANDS", "PROGRESS_AFTER", "HotbedLanguageServer", "server", "start_server"]
 
-logger = logging.getLogger("hotbed_lsp.server")
-
 RESTART_COMMAND = "hotbed.restart"
 SYNC_COMMAND = "hotbed.sync"
 DUMP_COMMAND = "hotbed.dump"
