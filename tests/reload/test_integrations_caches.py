@@ -97,6 +97,31 @@ def test_an_old_fastapi_router_version_is_collected_after_the_commit(make_projec
     assert _alive(second) == []
 
 
+def test_a_pruned_module_is_let_go_at_the_next_commit(make_project: MakeProject) -> None:
+    """A module the new importer no longer imports is pruned; a library cache held only its class."""
+    describe = functools.lru_cache(maxsize=8)(lambda cls: cls.__name__)
+    library = type(sys)("cache_library")
+    library.describe = describe
+    sys.modules["cache_library"] = library
+    try:
+        project = make_project(
+            {
+                "app.py": "import auth\nimport other\n",
+                "auth.py": "import cache_library\n\nclass Token:\n    pass\n\ncache_library.describe(Token)\n",
+                "other.py": "VERSION = 1\n",
+            }
+        )
+        project.load("app")
+        old = weakref.ref(sys.modules["auth"].Token)
+        result = project.change("app.py", "import other\n")
+        assert result.ok and project.rel(result.pruned) == ["auth.py"], result
+        assert project.change("other.py", "VERSION = 2\n").ok  # the next commit
+        assert describe.cache_info().currsize == 0
+        assert _alive([old]) == []
+    finally:
+        del sys.modules["cache_library"]
+
+
 def test_without_the_integration_fastapi_keeps_the_old_version(make_project: MakeProject) -> None:
     """The test above can fail: FastAPI's own caches hold every old endpoint."""
     integrations.unregister("functools-caches")

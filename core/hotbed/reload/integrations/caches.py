@@ -10,9 +10,10 @@ reloads of a router grew a worker by 24 MB.
 At the commit, every `functools` cache of a loaded module (at its top level, in one of its
 classes, or in a registry of caches such as `typing._caches` and `typing._cleanups`) that holds a function, a class
 or an instance of a version other than the live one of a module the reload replaced is
-cleared, and the library fills it again on demand. A cache cannot drop single entries;
-one that holds nothing of a replaced module is left alone, so a cached singleton stays
-the same object.
+cleared, and the library fills it again on demand; so is, at the next commit, a cache
+holding something of a module pruned at the end of a reload (no longer imported). A cache
+cannot drop single entries; one that holds nothing of a replaced module is left alone, so
+a cached singleton stays the same object.
 """
 
 from __future__ import annotations
@@ -161,7 +162,10 @@ class FunctoolsCaches:
         return []
 
     def commit(self, replaced: Sequence[Replaced]) -> None:
-        names = {item.name for item in replaced}
+        # Modules gone from `sys.modules` since the last commit (pruned at its end: no longer
+        # imported) are stale as a whole; a name never seen in `sys.modules` is no module's.
+        gone = {name for name in self._found if name not in sys.modules}
+        names = {item.name for item in replaced} | gone
         stale = stale_test(names)
         for cache in self._caches():
             info = cache.cache_info()
