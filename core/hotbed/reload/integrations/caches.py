@@ -13,7 +13,8 @@ or an instance of a version other than the live one of a module the reload repla
 cleared, and the library fills it again on demand; so is, at the next commit, a cache
 holding something of a module pruned at the end of a reload (no longer imported). A cache
 cannot drop single entries; one that holds nothing of a replaced module is left alone, so
-a cached singleton stays the same object.
+a cached singleton stays the same object. `typing`'s own caches are the exception: pure,
+bounded and deep to look into, they are cleared whole at every commit.
 """
 
 from __future__ import annotations
@@ -167,9 +168,19 @@ class FunctoolsCaches:
         gone = {name for name in self._found if name not in sys.modules}
         names = {item.name for item in replaced} | gone
         stale = stale_test(names)
+        # typing's own caches (`Optional[Item]`, `Annotated[...]`): pure, bounded, and deep to walk
+        # (an `Annotated` holds FastAPI's and pydantic's metadata); cleared whole, as `typing`
+        # itself allows through `_cleanups`, which costs less than finding what they hold.
+        typing = sys.modules.get("typing")
+        pure = {id(c) for c in map(_as_cache, getattr(typing, "_cleanups", ())) if c is not None}
         for cache in self._caches():
             info = cache.cache_info()
-            if not info.currsize or names.isdisjoint(self._modules_held(cache, info.misses)):
+            if not info.currsize:
+                continue
+            if id(cache) in pure:
+                cache.cache_clear()
+                continue
+            if names.isdisjoint(self._modules_held(cache, info.misses)):
                 continue
             if any(stale(obj) for obj in _reachable(cache)):
                 cache.cache_clear()
