@@ -127,19 +127,24 @@ class FunctoolsCaches:
         # id(cache) -> (the cache, weakly, its misses when looked at, the modules its entries came from):
         # a cache that missed no call since holds the same entries, and is not walked again.
         self._held: dict[int, tuple[weakref.ref[Any], int, frozenset[str]]] = {}
+        self._modules: set[tuple[str, int]] = set()  # sys.modules at the last commit, by name and identity
 
     def _caches(self) -> Iterator[Any]:
-        modules = dict(sys.modules)
-        for name in [n for n in self._found if n not in modules]:
+        # Only modules imported (or re-executed) since the last commit are looked into again, and
+        # those the reload replaced: a library's module does not grow caches once imported.
+        current = {(name, id(module)) for name, module in sys.modules.items()}
+        fresh = current - self._modules
+        self._modules = current
+        names = {name for name, _ in current}
+        for name in [n for n in self._found if n not in names]:
             del self._found[name]
-        for name, module in modules.items():
-            if not isinstance(module, ModuleType):
-                continue
-            known = self._found.get(name)
-            size = len(vars(module))
-            if known is None or known[0]() is not module or known[1] != size:
-                known = self._found[name] = (weakref.ref(module), size, [weakref.ref(c) for c in caches_in(module)])
-            for ref in known[2]:
+        for name, _ in fresh:
+            module = sys.modules.get(name)
+            if isinstance(module, ModuleType):
+                caches = [weakref.ref(c) for c in caches_in(module)]
+                self._found[name] = (weakref.ref(module), len(vars(module)), caches)
+        for _, _, refs in self._found.values():
+            for ref in refs:
                 cache = ref()
                 if cache is not None:
                     yield cache
