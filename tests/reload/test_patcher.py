@@ -360,3 +360,13 @@ def test_a_default_a_route_read_at_import_re_executes(project: Project) -> None:
     result = project.change("routes.py", routes.replace("'ada'", "'bob'"))
     assert result.committed and not result.patched, result
     assert _get(app, "/hello") == "bob"
+
+
+def test_a_changed_keyword_name_at_import_re_executes(project: Project) -> None:
+    """`f(a=x)` to `f(b=x)` changes only a constant (the call's keyword names), not a default."""
+    source = "def f(**kwargs):\n    return kwargs\n\nx = 1\nCALLED = f(a=x)\n"
+    project.write("calls.py", source)
+    project.load("calls")
+    result = project.change("calls.py", source.replace("f(a=x)", "f(b=x)"))
+    assert result.committed and not result.patched, result
+    assert sys.modules["calls"].CALLED == {"b": 1}

@@ -73,12 +73,31 @@ def _same_constant(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _loads_const(code: CodeType, index: int) -> bool:
+    """Whether an instruction uses constant `index` (`LOAD_CONST`, `KW_NAMES`, `RETURN_CONST`...),
+    read from the raw bytecode: no disassembly."""
+    if index > 255:
+        return True  # behind an EXTENDED_ARG: say yes, which only means re-executing
+    raw = code.co_code
+    for opcode in dis.hasconst:
+        pair = bytes((opcode, index))
+        at = raw.find(pair)
+        while at != -1:
+            if at % 2 == 0:
+                return True
+            at = raw.find(pair, at + 1)
+    return False
+
+
 def _const_uses(code: CodeType) -> dict[int, CodeType | None]:
     """For each constant the code loads: the function it is only ever the defaults tuple of, else None."""
     instructions = list(dis.get_instructions(code))
     uses: dict[int, CodeType | None] = {}
     for i, ins in enumerate(instructions):
-        if ins.opname != "LOAD_CONST" or ins.arg is None:
+        if ins.opcode not in dis.hasconst or ins.arg is None:
+            continue
+        if ins.opname != "LOAD_CONST":  # keyword names of a call, a returned value: not defaults
+            uses[ins.arg] = None
             continue
         following = [x for x in instructions[i + 1 : i + 4]]
         target = None
@@ -127,6 +146,8 @@ def _same_outside_bodies(old: CodeType, new: CodeType, defaults: dict[CodeType, 
             continue
         elif not (_plain(a) and _plain(b)):
             return False
+        elif not isinstance(a, tuple) and _loads_const(old, i):
+            return False  # a value the code uses (a defaults tuple is a tuple): a module-level change
         else:
             uses = _const_uses(old) if uses is None else uses
             if i not in uses:
