@@ -127,18 +127,14 @@ class FunctoolsCaches:
         # id(cache) -> (the cache, weakly, its misses when looked at, the modules its entries came from):
         # a cache that missed no call since holds the same entries, and is not walked again.
         self._held: dict[int, tuple[weakref.ref[Any], int, frozenset[str]]] = {}
-        self._modules: set[tuple[str, int]] = set()  # sys.modules at the last commit, by name and identity
 
-    def _caches(self) -> Iterator[Any]:
-        # Only modules imported (or re-executed) since the last commit are looked into again, and
-        # those the reload replaced: a library's module does not grow caches once imported.
-        current = {(name, id(module)) for name, module in sys.modules.items()}
-        fresh = current - self._modules
-        self._modules = current
-        names = {name for name, _ in current}
-        for name in [n for n in self._found if n not in names]:
+    def _caches(self, replaced: set[str]) -> Iterator[Any]:
+        # Only modules imported since the last commit and those the reload replaced are looked
+        # into again (set operations on the key views, no loop over sys.modules in Python): a
+        # library's module does not grow caches once imported.
+        for name in self._found.keys() - sys.modules.keys():
             del self._found[name]
-        for name, _ in fresh:
+        for name in (sys.modules.keys() - self._found.keys()) | replaced:
             module = sys.modules.get(name)
             if isinstance(module, ModuleType):
                 caches = [weakref.ref(c) for c in caches_in(module)]
@@ -178,7 +174,7 @@ class FunctoolsCaches:
         # itself allows through `_cleanups`, which costs less than finding what they hold.
         typing = sys.modules.get("typing")
         pure = {id(c) for c in map(_as_cache, getattr(typing, "_cleanups", ())) if c is not None}
-        for cache in self._caches():
+        for cache in self._caches({item.name for item in replaced}):
             info = cache.cache_info()
             if not info.currsize:
                 continue
