@@ -62,6 +62,7 @@ class ImportCalls:
         self._read: dict[str, _Index] = {}
         self._at_import: dict[str, set[str]] = {}
         self._mentioned_by: dict[str, dict[str, int]] = {}
+        self._answers: dict[frozenset[str], bool] = {}  # walks done since the index last changed
 
     @property
     def observing(self) -> bool:
@@ -85,29 +86,40 @@ class ImportCalls:
         names, kept up to date module by module; bytecode is read only where import-time code
         mentions a name on the way."""
         self._index_current_code()
+        known = self._answers.get(names)
+        if known is not None:
+            return known
         seen = set(names)
         frontier: set[str] = set(names)
-        while frontier:
+        found = False
+        while frontier and not found:
             callers: set[str] = set()
             for name in frontier:
-                for path in self._at_import.get(name, ()):
-                    if name in self._read[path].called_at_import():
-                        return True
+                if any(name in self._read[path].called_at_import() for path in self._at_import.get(name, ())):
+                    found = True
+                    break
                 callers.update(self._mentioned_by.get(name, ()))
             frontier = callers - seen
             seen |= callers
-        return False
+        self._answers[names] = found
+        return found
 
     def _index_current_code(self) -> None:
         for path in [p for p in self._read if p not in self._compiled]:
             self._unindex(path)
+            self._answers.clear()
         for path, (_, code) in self._compiled.items():
             known = self._read.get(path)
             if known is not None and known.code is code:
                 continue
+            index = _Index(code)
+            if known is not None and known.same_calls(index):
+                known.code = code  # a body-only patch, mentioning the same names: the index stands
+                continue
+            self._answers.clear()
             if known is not None:
                 self._unindex(path)
-            index = self._read[path] = _Index(code)
+            self._read[path] = index
             for name in index.at_import:
                 self._at_import.setdefault(name, set()).add(path)
             for name, callers in index.mentioned_by.items():
@@ -182,10 +194,22 @@ class _Index:
             for name in _mentions(function):
                 self.mentioned_by.setdefault(name, set()).add(function.co_name)
 
+    def same_calls(self, other: _Index) -> bool:
+        """The same import-time code and the same names in each body: the same answers."""
+        return (
+            self.at_import == other.at_import
+            and self.mentioned_by == other.mentioned_by
+            and _import_time_key(self.code) == _import_time_key(other.code)
+        )
+
     def called_at_import(self) -> frozenset[str]:
         if self._called is None:
             self._called = uses_at_import(self.code)
         return self._called
+
+
+def _import_time_key(code: CodeType) -> tuple[bytes, ...]:
+    return tuple(part.co_code for part in import_time_codes(code))
 
 
 def _mentions(code: CodeType) -> tuple[str, ...]:
