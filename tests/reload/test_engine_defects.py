@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,20 @@ def test_invalidate_inside_an_import_cycle_leaves_no_stale_reference(make_projec
     a, b = sys.modules["cycle_a"], sys.modules["cycle_b"]
     assert a.cycle_b is b and b.cycle_a is a, "each module of the cycle holds the other's current version"
     assert a.VERSION == 2
+
+
+def test_modules_linked_from_outside_the_project_are_not_tracked(make_project: MakeProject, tmp_path: Path) -> None:
+    """A module that is a symlink out of the project, or in a folder that is, runs code the project
+    does not hold: it is imported as usual but is not a node of the graph."""
+    outside = tmp_path / "outside"
+    (outside / "pkg").mkdir(parents=True)
+    (outside / "single.py").write_text("VALUE = 1\n")
+    (outside / "pkg" / "__init__.py").write_text("")
+    (outside / "pkg" / "inner.py").write_text("VALUE = 2\n")
+    project = make_project({"main.py": "import single\nimport linked.inner\nimport own\n", "own.py": "VALUE = 3\n"})
+    (project.root / "single.py").symlink_to(outside / "single.py")
+    (project.root / "linked").symlink_to(outside / "pkg", target_is_directory=True)
+    project.load("main")
+    tracked = sorted(row["path"] for row in hmr.dump())
+    assert tracked == ["main.py", "own.py"]
+    assert sys.modules["linked.inner"].VALUE == 2  # imported all the same

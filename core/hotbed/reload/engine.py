@@ -79,6 +79,7 @@ class Engine:
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
         self.execution_timeout: float | None = EXECUTION_TIMEOUT
         self._project_files: dict[str, bool] = {}
+        self._folders_out: dict[str, bool] = {}  # folder -> whether it resolves outside the root
         self._relative_paths: dict[str, str | None] = {}  # every import asks three times; answer once
         paths = sysconfig.get_paths()
         self._excluded_prefixes = tuple(
@@ -133,10 +134,22 @@ class Engine:
                 and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
                 and not os.path.abspath(path).startswith(self._excluded_prefixes)
             )
-            if known and self._under_root(os.path.realpath(path)) is None:
+            if known and self._points_out(path):
                 known = self._linked_out(path)
             self._project_files[path] = known
         return known
+
+    def _points_out(self, path: str) -> bool:
+        """Whether a file under the root resolves outside it: itself a link out, or in a folder that is.
+        A folder is resolved once (resolving every file took a tenth of a cold import)."""
+        if os.path.islink(path):
+            return self._under_root(os.path.realpath(path)) is None
+        folder = os.path.dirname(path)
+        out = self._folders_out.get(folder)
+        if out is None:
+            real = os.path.realpath(folder) + os.sep
+            out = self._folders_out[folder] = not real.startswith(self._root_prefixes)
+        return out
 
     def _is_data_file(self, path: str) -> bool:
         """A file of the project's own (not in a tool or virtualenv folder), or a `.env` beside it."""
