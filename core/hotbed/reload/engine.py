@@ -80,6 +80,7 @@ class Engine:
         self.execution_timeout: float | None = EXECUTION_TIMEOUT
         self._project_files: dict[str, bool] = {}
         self._folders_out: dict[str, bool] = {}  # folder -> whether it resolves outside the root
+        self._listings: dict[str, tuple[set[str], set[str]]] = {}  # folder -> (its files, its links)
         self._relative_paths: dict[str, str | None] = {}  # every import asks three times; answer once
         paths = sysconfig.get_paths()
         self._excluded_prefixes = tuple(
@@ -141,10 +142,19 @@ class Engine:
 
     def _points_out(self, path: str) -> bool:
         """Whether a file under the root resolves outside it: itself a link out, or in a folder that is.
-        A folder is resolved once (resolving every file took a tenth of a cold import)."""
-        if os.path.islink(path):
+        A folder is listed and resolved once (resolving every file took a tenth of a cold import)."""
+        folder, _, name = path.rpartition(os.sep)
+        listing = self._listings.get(folder)
+        if listing is None or name not in listing[0]:
+            # One listing per folder says which of its files are links (a new file: listed again).
+            try:
+                with os.scandir(folder) as entries:
+                    found = [(entry.name, entry.is_symlink()) for entry in entries]
+            except OSError:
+                found = []
+            listing = self._listings[folder] = ({n for n, _ in found}, {n for n, link in found if link})
+        if name in listing[1]:
             return self._under_root(os.path.realpath(path)) is None
-        folder = os.path.dirname(path)
         out = self._folders_out.get(folder)
         if out is None:
             real = os.path.realpath(folder) + os.sep
@@ -200,14 +210,15 @@ class Engine:
             node.source_hash = digest or b""
             if transaction is not None:
                 transaction.new_nodes.append(node)
-        elif transaction is not None:
-            transaction.before_reexec(node)
         else:
-            self.graph.clear_static_deps(node)
+            self.reads.forget(name)  # what its old version read, it reads again or not
+            if transaction is not None:
+                transaction.before_reexec(node)
+            else:
+                self.graph.clear_static_deps(node)
         node.pending_context = None
         self.executing[name] = self.executing.get(name, 0) + 1
         self.import_calls.started(name)
-        self.reads.forget(name)
         return node
 
     def after_exec(self, node: Node, *, ok: bool) -> None:

@@ -139,6 +139,8 @@ class ImportCalls:
                     del counts[caller]
 
     def started(self, name: str) -> None:
+        if _monitoring is None:
+            return  # nothing to observe with (3.11): the bytecode fallback needs no stack
         self._stack.append(name)
         if len(self._stack) == 1 and self._claim() is not None:
             if name == STARTUP:
@@ -146,6 +148,8 @@ class ImportCalls:
             _monitoring.set_events(self._tool, _monitoring.events.PY_START)
 
     def finished(self) -> None:
+        if _monitoring is None:
+            return
         if self._stack:
             self._stack.pop()
         if not self._stack and self._tool is not None:

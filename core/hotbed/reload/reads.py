@@ -2,9 +2,10 @@
 
 They are dependencies as much as modules are: a module that read `settings.yaml` while it
 executed holds what it found there, and a cold start after an edit of that file holds the
-new content. An audit hook (`sys.addaudithook`, called by `open()` and `os.open()`) sees
-every file opened for reading; one inside the project root (or beside it, a `.env`
-included), that is not a module and not in a tool folder, is recorded against the module
+new content. While an engine runs, `open()` (`builtins.open`, `io.open`, which `pathlib`,
+`json`, python-dotenv and most libraries call) notes every file opened for reading; one
+inside the project root (or beside it, a `.env`), that is not a module and not in a tool
+folder, is recorded against the module
 that was executing, or as read at run time when none was. The engine re-executes the
 modules that read a changed file at import, and restarts the worker for one the project's
 own code read at run time (it may keep what it found in some object the engine does not
@@ -13,12 +14,15 @@ know: an `lru_cache`, a global). A library reading a file at run time (a templat
 read from it, pydantic-settings' `Settings()` behind an `lru_cache`, are cached by the
 app); hotbed's own reads (the entity files, the worker's `.env`) have their own way in.
 
-Audit hooks cannot be removed, so one hook per process dispatches to the running engine;
-its cost when nothing is recorded is one attribute lookup per `open`.
+Not an audit hook: one is called for every audited event of the process (thousands per
+import, a few percent of a cold start) and can never be removed; the import system opens
+its files without `open()`, so wrapping it costs nothing there. `os.open` is not seen.
 """
 
 from __future__ import annotations
 
+import builtins
+import io
 import os
 import sys
 import sysconfig
@@ -28,17 +32,19 @@ from typing import Any, Literal
 
 __all__ = ["FileReads"]
 
-_WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _SKIPPED_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".pth", ".sqlite", ".sqlite3", ".db", "-journal", "-wal", "-shm")
 _HOTBED = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _STDLIB = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
 _current: FileReads | None = None
-_installed = False
+_builtin_open = io.open
 
 
-def _hook(event: str, args: tuple[Any, ...]) -> None:
-    if event == "open" and _current is not None:
-        _current.opened(args)
+def _open(file: Any, *args: Any, **kwargs: Any) -> Any:
+    """`open()`, noting the file for the running engine first (a missing file is a dependency too)."""
+    current = _current
+    if current is not None:
+        current.opened(file, args[0] if args else kwargs.get("mode", "r"))
+    return _builtin_open(file, *args, **kwargs)
 
 
 class FileReads:
@@ -58,16 +64,21 @@ class FileReads:
         self._busy = False
 
     def start(self) -> None:
-        global _current, _installed
+        global _current
         _current = self
-        if not _installed:
-            sys.addaudithook(_hook)
-            _installed = True
+        if builtins.open is _builtin_open:
+            builtins.open = _open
+        if io.open is _builtin_open:
+            io.open = _open
 
     def stop(self) -> None:
         global _current
         if _current is self:
             _current = None
+            if builtins.open is _open:
+                builtins.open = _builtin_open
+            if io.open is _open:
+                io.open = _builtin_open
 
     def paths(self) -> tuple[str, ...]:
         """Every file recorded so far: what a watcher must watch besides the modules."""
@@ -85,19 +96,20 @@ class FileReads:
         for modules in self.at_import.values():
             modules.discard(name)
 
-    def opened(self, args: tuple[Any, ...]) -> None:
+    def opened(self, file: Any, mode: Any) -> None:
         if self._busy:
             return
-        path, mode, flags = (*args, None, None, None)[:3]
-        if not isinstance(path, str) or (isinstance(mode, str) and any(c in mode for c in "wax+")):
-            return
-        if mode is None and isinstance(flags, int) and flags & _WRITING:
-            return
-        if path.endswith(_SKIPPED_SUFFIXES):
+        if file.__class__ is not str:
+            if not isinstance(file, os.PathLike):
+                return  # a descriptor, bytes
+            file = os.fspath(file)
+            if not isinstance(file, str):
+                return
+        if not isinstance(mode, str) or any(c in mode for c in "wax+") or file.endswith(_SKIPPED_SUFFIXES):
             return
         self._busy = True  # what `wanted` does (a realpath) must not come back here
         try:
-            path = os.path.abspath(path)
+            path = os.path.abspath(file)
             if not self._wanted(path):
                 return
             reader = self._reader(sys._getframe(2))

@@ -17,6 +17,7 @@ import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
+import io
 import marshal
 import os
 import struct
@@ -100,7 +101,7 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
     st = os.stat(path)  # before reading, so the cached mtime is never newer than the bytes
     source = digest = None
     if verify:
-        with open(path, "rb") as file:
+        with io.open_code(path) as file:
             source = file.read()
         digest = file_hash(source)
         known = engine.compiled.get(path)
@@ -108,7 +109,7 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
             return known[1], digest
     cache = engine.bytecode_cache_path(path)
     try:
-        with open(cache, "rb") as file:
+        with io.open_code(cache) as file:
             data = file.read()
     except OSError:
         data = b""
@@ -125,7 +126,7 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
                 engine.compiled[path] = (cached_digest, code)
                 return code, cached_digest
     if source is None:
-        with open(path, "rb") as file:
+        with io.open_code(path) as file:
             source = file.read()
     digest = file_hash(source)
     known = engine.compiled.get(path)
