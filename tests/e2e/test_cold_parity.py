@@ -160,8 +160,32 @@ def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
             (Edit("settings.py", "page_size: int = 10\n    motto: str = 'x'", old="page_size: int = 10"),),
             heroes,
         ),
+        Step("a setting in .env", (Edit(".env", "PAGE_SIZE=0", old="PAGE_SIZE=10"),), heroes, restart=True),
     ]
     _assert_parity(app.replay(steps, initial=heroes))
+
+
+def test_one_module_app(start_app: StartApp) -> None:
+    app = start_app("single_module")
+    notes = ("/notes", "/notes/1", "/notes/2", "/openapi.json")
+    steps = [
+        Step("helper body edit", (Edit("main.py", "text.title()", old="text.upper()"),), notes),
+        Step("data built at import", (Edit("main.py", '"more")}', old='"first")}'),), notes),
+        Step("new field", (Edit("main.py", "text: str\n    pinned: bool = False", old="text: str"),), notes),
+        Step("error text", (Edit("main.py", '"note not found"', old='"no such note"'),), (*notes, "/notes/3")),
+        Step(
+            "new route",
+            (
+                Edit(
+                    "main.py",
+                    'app = FastAPI(title="Notes")\n\n\n@app.get("/count")\ndef count() -> int:\n    return 1\n',
+                    old='app = FastAPI(title="Notes")\n',
+                ),
+            ),
+            (*notes, "/count"),
+        ),
+    ]
+    _assert_parity(app.replay(steps, initial=notes))
 
 
 def test_app_factory_with_settings_built_at_import(start_app: StartApp) -> None:

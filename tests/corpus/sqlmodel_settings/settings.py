@@ -1,9 +1,11 @@
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=Path(__file__).parent / ".env")
     app_name: str = "heroes"
     page_size: int = 10
 
