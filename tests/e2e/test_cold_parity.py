@@ -97,6 +97,23 @@ def test_sqlalchemy_declarative_app(start_app: StartApp) -> None:
     _assert_parity(app.replay(steps, initial=("/users/", "/tables", "/fds")))
 
 
+def test_a_rename_saved_one_file_at_a_time(start_app: StartApp) -> None:
+    """`get_db` renamed in `db.py`, then in the router: the first save rolls back (the router
+    still imports the old name) and stays pending; the second brings both in."""
+    app = start_app("orm_app")
+    users = ("/users/", "/openapi.json")
+    steps = [
+        Step("renamed where defined", (Edit("db.py", "def get_session():", old="def get_db():"),), ()),
+        Step(
+            "renamed where used",
+            (Edit("routers/users.py", "from db import get_session", old="from db import get_db"),),
+            (),
+        ),
+        Step("and where injected", (Edit("routers/users.py", "Depends(get_session)", old="Depends(get_db)"),), users),
+    ]
+    _assert_parity(app.replay(steps, initial=users))
+
+
 def test_shared_app_with_routes_elsewhere_and_a_lifespan(start_app: StartApp) -> None:
     app = start_app("shared_app")
     everything = ("/items", "/greeting", "/openapi.json")
