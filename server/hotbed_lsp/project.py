@@ -29,8 +29,10 @@ logger = logging.getLogger("hotbed_lsp.project")
 GRAPH_REFRESH_DELAY = 0.3  # seconds after a reload before the module graph is fetched again
 # Seconds a save waits for a connection that is being made (a project first seen with this very
 # save, a dev server that just started): its socket is there, the connection is a moment away
-# (a socket a crashed dev server left behind costs a save this long, and nothing is sent).
-CONNECT_WAIT = 2.0
+# (a socket a crashed dev server left behind costs a save this long, and nothing is sent). On a
+# loaded machine (an editor, a browser and two dev servers on two cores) making the connection
+# took more than 2 s, and the save was lost: the wait is long, since dropping a save is worse.
+CONNECT_WAIT = 10.0
 
 T = TypeVar("T")
 
