@@ -121,9 +121,9 @@ class FunctoolsCaches:
     """Clears, at each commit, the library caches that hold something of a replaced version."""
 
     def __init__(self) -> None:
-        # module name -> (the module, its namespace size, its caches), all weakly (a project module's
-        # caches are its functions): a library's are found once.
-        self._found: dict[str, tuple[weakref.ref[Any], int, list[weakref.ref[Any]]]] = {}
+        # module name -> its caches, weakly (a project module's caches are its functions): a
+        # library's are found once.
+        self._found: dict[str, list[weakref.ref[Any]]] = {}
         # id(cache) -> (the cache, weakly, its misses when looked at, the modules its entries came from):
         # a cache that missed no call since holds the same entries, and is not walked again.
         self._held: dict[int, tuple[weakref.ref[Any], int, frozenset[str]]] = {}
@@ -137,9 +137,8 @@ class FunctoolsCaches:
         for name in (sys.modules.keys() - self._found.keys()) | replaced:
             module = sys.modules.get(name)
             if isinstance(module, ModuleType):
-                caches = [weakref.ref(c) for c in caches_in(module)]
-                self._found[name] = (weakref.ref(module), len(vars(module)), caches)
-        for _, _, refs in self._found.values():
+                self._found[name] = [weakref.ref(c) for c in caches_in(module)]
+        for refs in self._found.values():
             for ref in refs:
                 cache = ref()
                 if cache is not None:
