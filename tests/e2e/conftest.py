@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.coldstart import StartApp, corpus_apps
 from tests.helpers.devserver import TIMEOUT, DevServer, Json, pid_alive, server_environment, wait_until
 
 __all__ = ["TIMEOUT", "DevServer", "Json", "pid_alive", "wait_until"]
@@ -45,3 +46,10 @@ def start_server(project_copy: Path, server_env: dict[str, str]) -> Iterator[Cal
 @pytest.fixture
 def server(start_server: Callable[..., DevServer]) -> DevServer:
     return start_server()
+
+
+@pytest.fixture
+def start_app(tmp_path: Path) -> Iterator[StartApp]:
+    """Copies of `tests/corpus/` apps, each with its hot server and cold comparisons (`tests/helpers/coldstart.py`)."""
+    with corpus_apps(tmp_path) as start:
+        yield start

@@ -6,39 +6,10 @@ with a fresh uvicorn on the same files (`tests/helpers/coldstart.py`).
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.helpers.coldstart import ColdStartComparison, Edit, Step
+from tests.helpers.coldstart import ColdStartComparison, Edit, StartApp, Step, assert_parity
 from tests.helpers.devserver import DevServer, server_environment
-
-CORPUS = Path(__file__).parent.parent / "corpus"
-
-StartApp = Callable[[str], ColdStartComparison]
-
-
-@pytest.fixture
-def start_app(tmp_path: Path) -> Iterator[StartApp]:
-    comparisons: list[ColdStartComparison] = []
-
-    def start(name: str) -> ColdStartComparison:
-        root = tmp_path / name
-        shutil.copytree(CORPUS / name, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite"))
-        comparison = ColdStartComparison(root)
-        comparisons.append(comparison)
-        return comparison
-
-    yield start
-    for comparison in comparisons:
-        comparison.close()
-
-
-def _assert_parity(results: dict[str, list[str]]) -> None:
-    mismatches = [f"{step}: {diff}" for step, diffs in results.items() for diff in diffs]
-    assert not mismatches, "\n".join(mismatches)
 
 
 def _append(rel: str, last_line: str, text: str) -> Edit:
@@ -94,7 +65,7 @@ def test_sqlalchemy_declarative_app(start_app: StartApp) -> None:
             for n in range(6, 9)
         ),
     ]
-    _assert_parity(app.replay(steps, initial=("/users/", "/tables", "/fds")))
+    assert_parity(app.replay(steps, initial=("/users/", "/tables", "/fds")))
 
 
 def test_a_rename_saved_one_file_at_a_time(start_app: StartApp) -> None:
@@ -111,7 +82,7 @@ def test_a_rename_saved_one_file_at_a_time(start_app: StartApp) -> None:
         ),
         Step("and where injected", (Edit("routers/users.py", "Depends(get_session)", old="Depends(get_db)"),), users),
     ]
-    _assert_parity(app.replay(steps, initial=users))
+    assert_parity(app.replay(steps, initial=users))
 
 
 def test_shared_app_with_routes_elsewhere_and_a_lifespan(start_app: StartApp) -> None:
@@ -150,7 +121,7 @@ def test_shared_app_with_routes_elsewhere_and_a_lifespan(start_app: StartApp) ->
         ),
         Step("lifespan changed", (Edit("app.py", '"hi"', old='"hello"'),), everything, restart=True),
     ]
-    _assert_parity(app.replay(steps, initial=everything))
+    assert_parity(app.replay(steps, initial=everything))
 
 
 def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
@@ -179,7 +150,7 @@ def test_sqlmodel_app_with_cached_settings(start_app: StartApp) -> None:
         ),
         Step("a setting in .env", (Edit(".env", "PAGE_SIZE=0", old="PAGE_SIZE=10"),), heroes, restart=True),
     ]
-    _assert_parity(app.replay(steps, initial=heroes))
+    assert_parity(app.replay(steps, initial=heroes))
 
 
 def test_one_module_app(start_app: StartApp) -> None:
@@ -202,7 +173,7 @@ def test_one_module_app(start_app: StartApp) -> None:
             (*notes, "/count"),
         ),
     ]
-    _assert_parity(app.replay(steps, initial=notes))
+    assert_parity(app.replay(steps, initial=notes))
 
 
 def test_app_factory_with_settings_built_at_import(start_app: StartApp) -> None:
@@ -217,7 +188,7 @@ def test_app_factory_with_settings_built_at_import(start_app: StartApp) -> None:
         Step("factory body edit", (Edit("api/factory.py", '"status": "fine"', old='"status": "ok"'),), everything),
         Step("new model field", (Edit("api/orders.py", "item: str\n    qty: int = 1", old="item: str"),), everything),
     ]
-    _assert_parity(app.replay(steps, initial=everything))
+    assert_parity(app.replay(steps, initial=everything))
 
 
 def test_app_reading_config_files_at_import_and_at_run_time(start_app: StartApp) -> None:
@@ -228,7 +199,7 @@ def test_app_reading_config_files_at_import_and_at_run_time(start_app: StartApp)
         Step("title read at import", (Edit("config.json", '"Store"', old='"Shop"'),), shop),
         Step("read (and cached) at run time", (Edit("motd.txt", "Hello again", old="Welcome!"),), shop, restart=True),
     ]
-    _assert_parity(app.replay(steps, initial=shop))
+    assert_parity(app.replay(steps, initial=shop))
 
 
 def test_settings_from_a_dotenv_one_folder_above_the_backend(tmp_path: Path) -> None:
@@ -248,7 +219,7 @@ def test_settings_from_a_dotenv_one_folder_above_the_backend(tmp_path: Path) -> 
     comparison = ColdStartComparison(root)
     try:
         steps = [Step("the .env above", (Edit("../.env", "PROJECT_NAME=Store", old="PROJECT_NAME=Shop"),), ("/name",))]
-        _assert_parity(comparison.replay(steps, initial=("/name", "/openapi.json")))
+        assert_parity(comparison.replay(steps, initial=("/name", "/openapi.json")))
     finally:
         comparison.close()
 

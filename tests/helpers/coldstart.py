@@ -9,10 +9,12 @@ uvicorn process started on the same folder (same files, same database) after eac
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,9 @@ import httpx
 
 from tests.helpers.devserver import TIMEOUT, DevServer, Output, server_environment
 
-__all__ = ["ColdStartComparison", "Edit", "Step"]
+__all__ = ["CORPUS", "ColdStartComparison", "Edit", "StartApp", "Step", "assert_parity", "corpus_apps"]
+
+CORPUS = Path(__file__).parent.parent / "corpus"
 
 # The last line of every reload report, whichever way it went.
 _REPORT_END = re.compile(r"✅ |⚠ |kept the last good code|↻ restart required|✓ nothing changed")
@@ -29,14 +33,18 @@ _REPORT_END = re.compile(r"✅ |⚠ |kept the last good code|↻ restart require
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace `old` by `new` in `rel`; without `old`, write `new` as the whole file."""
+    """Replace `old` by `new` in `rel`; without `old`, write `new` as the whole file; `delete`: remove it."""
 
     rel: str
-    new: str
+    new: str = ""
     old: str | None = None
+    delete: bool = False
 
     def apply(self, root: Path) -> None:
         path = root / self.rel
+        if self.delete:
+            path.unlink()
+            return
         if self.old is None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(self.new)
@@ -158,3 +166,31 @@ class ColdStartComparison:
             self.apply(step)
             results[step.name] = self.diff(step.requests)
         return results
+
+
+StartApp = Callable[[str], ColdStartComparison]
+
+
+@contextmanager
+def corpus_apps(tmp_path: Path) -> Iterator[StartApp]:
+    """Start comparisons on copies of `tests/corpus/` apps in `tmp_path`; all stopped on exit."""
+    comparisons: list[ColdStartComparison] = []
+
+    def start(name: str) -> ColdStartComparison:
+        root = tmp_path / name
+        shutil.copytree(CORPUS / name, root, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite"))
+        comparison = ColdStartComparison(root)
+        comparisons.append(comparison)
+        return comparison
+
+    try:
+        yield start
+    finally:
+        for comparison in comparisons:
+            comparison.close()
+
+
+def assert_parity(results: dict[str, list[str]]) -> None:
+    """Fail with every step's mismatches, not only the first."""
+    mismatches = [f"{step}: {diff}" for step, diffs in results.items() for diff in diffs]
+    assert not mismatches, "\n".join(mismatches)

@@ -1,0 +1,6 @@
+import log
+
+from hotbed import hot
+
+log.RUNS.append("counter")
+hot(__name__).invalidate()  # unguarded: during the first import nothing is stale

@@ -1,0 +1,5 @@
+import cycle_a
+
+
+def version() -> int:
+    return cycle_a.VERSION

@@ -1,0 +1,3 @@
+from base import X
+
+DOUBLE = X * 2

@@ -1,0 +1,3 @@
+__all__ = ["NAME", "tools"]
+
+NAME = "pkg"

@@ -1,0 +1,6 @@
+class Item:
+    kind = "old"
+
+
+def describe() -> str:
+    return "old"
