@@ -28,7 +28,10 @@ def test_a_module_no_longer_imported_is_pruned_and_a_removed_one_disposed(start_
     steps = [
         Step(
             "importer drops a module that would now fail",
-            (Edit("base.py", "Y = 2\n"), Edit("main.py", without_helper)),
+            (
+                Edit("main.py", without_helper),
+                Edit("base.py", "Y = 2\n"),
+            ),  # main.py first: split in two batches, both commit
             state,
         ),
         Step("plugin no longer imported", (Edit("main.py", without_plugin),), state),
@@ -93,7 +96,8 @@ def test_a_star_import_of_a_submodule_named_in_all_depends_on_it(start_app: Star
 def test_invalidate_in_an_import_cycle_and_during_the_first_import(start_app: StartApp) -> None:
     """`cycle_a` accepts and calls `hot.invalidate()` on every reload: `cycle_b`, which imports it
     and which it imports, must hold its new version. `counter.py` invalidates unguarded at
-    its top level: at start-up that must run nothing twice (`/runs`)."""
+    its top level, and `hooks.py`, which it imports, imports it back (an importer before it
+    finished): at start-up that must run nothing twice (`/runs`)."""
     app = start_app("import_cycle")
     everything = ("/cycle", "/runs")
     steps = [

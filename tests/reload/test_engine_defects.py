@@ -153,15 +153,18 @@ def test_one_file_imported_under_two_names_reloads_under_both(
 
 
 def test_an_unguarded_invalidate_during_the_first_import_starts_no_nested_reload(make_project: MakeProject) -> None:
+    """`hooks` imports `counter` back, so `counter` has an importer before it finishes executing."""
     project = make_project(
         {
             "log.py": "RUNS = []\n",
-            "counter.py": "import hotbed, log\n\nlog.RUNS.append('counter')\nhotbed.hot(__name__).invalidate()\n",
+            "hooks.py": "import counter\nimport log\n\nlog.RUNS.append('hooks')\n",
+            "counter.py": "import hooks\nimport hotbed, log\n\nlog.RUNS.append('counter')\n"
+            "hotbed.hot(__name__).invalidate()\n",
             "user.py": "import counter\nimport log\n\nlog.RUNS.append('user')\n",
         }
     )
     project.load("user")
-    assert sys.modules["log"].RUNS == ["counter", "user"]  # each ran once, as in a plain import
+    assert sys.modules["log"].RUNS == ["hooks", "counter", "user"]  # each ran once, as in a plain import
 
 
 CYCLE_A = """

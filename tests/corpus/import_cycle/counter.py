@@ -1,3 +1,4 @@
+import hooks  # noqa: F401  (imports this module back: it has an importer before it finished)
 import log
 
 from hotbed import hot
