@@ -36,9 +36,14 @@ def test_a_module_no_longer_imported_is_pruned_and_a_removed_one_disposed(start_
         ),
         Step("plugin no longer imported", (Edit("main.py", without_plugin),), state),
         Step("plugin file deleted", (Edit("audit.py", delete=True), Edit("main.py", without_audit)), state),
+        Step(
+            "plugin imported again",
+            (Edit("main.py", without_audit.replace("import base\n", "import base\nimport plugin\n")),),
+            state,
+        ),
     ]
     assert_parity(app.replay(steps, initial=state))
-    assert app.hot.get("/state") == {"value": 2, "loaded": ["base", "registry"], "active": []}
+    assert app.hot.get("/state") == {"value": 2, "loaded": ["base", "plugin", "registry"], "active": ["plugin"]}
 
 
 def test_hot_data_after_a_rollback_holds_what_the_committed_versions_left(start_app: StartApp) -> None:
@@ -80,6 +85,21 @@ def test_one_file_imported_under_two_names_reloads_under_both(start_app: StartAp
     }
 
 
+NO_STAR_MAIN = """import sys
+
+from fastapi import FastAPI
+from pkg import NAME
+
+app = FastAPI(title=NAME)
+
+
+@app.get("/loaded")
+def loaded() -> dict[str, bool]:
+    package = sys.modules["pkg"]
+    return {"pkg.tools imported": "pkg.tools" in sys.modules, "pkg has tools": hasattr(package, "tools")}
+"""
+
+
 def test_a_star_import_of_a_submodule_named_in_all_depends_on_it(start_app: StartApp) -> None:
     """`from pkg import *` with `tools` in `pkg.__all__`: editing `pkg/tools.py` re-runs the star-importer."""
     app = start_app("star_import")
@@ -91,6 +111,10 @@ def test_a_star_import_of_a_submodule_named_in_all_depends_on_it(start_app: Star
     ]
     assert_parity(app.replay(steps, initial=star))
     assert app.hot.get("/star") == {"at import": 2, "now": 2, "label": "tools"}
+    # No star import any more: `pkg.tools` is imported by nothing, pruned from `sys.modules` and `pkg`.
+    no_star = Step("star import dropped", (Edit("main.py", NO_STAR_MAIN),), ("/loaded",))
+    assert_parity(app.replay([no_star]))
+    assert app.hot.get("/loaded") == {"pkg.tools imported": False, "pkg has tools": False}
 
 
 def test_invalidate_in_an_import_cycle_and_during_the_first_import(start_app: StartApp) -> None:

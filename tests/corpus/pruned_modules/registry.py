@@ -12,7 +12,9 @@ def active() -> list[str]:
 
 
 def activate(name: str, context: Hot) -> None:
-    entry = {"name": name}
+    # A cold start runs it once; so must a module imported again after it was removed.
+    runs = context.data["runs"] = context.data.get("runs", 0) + 1
+    entry = {"name": name if runs == 1 else f"{name}, run {runs} with the data of its removed version"}
     ACTIVE.append(entry)
 
     def dispose(data: dict[str, Any]) -> None:

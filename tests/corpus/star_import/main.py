@@ -1,3 +1,5 @@
+import sys
+
 from fastapi import FastAPI
 from pkg import *  # noqa: F403
 
@@ -8,3 +10,9 @@ app = FastAPI(title=NAME)  # noqa: F405
 @app.get("/star")
 def state() -> dict[str, object]:
     return {"at import": RESULT, "now": tools.VALUE, "label": tools.label()}  # noqa: F405
+
+
+@app.get("/loaded")
+def loaded() -> dict[str, bool]:
+    package = sys.modules["pkg"]
+    return {"pkg.tools imported": "pkg.tools" in sys.modules, "pkg has tools": hasattr(package, "tools")}
