@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,38 @@ def test_hot_data_rollback_restores_the_contents(make_project: MakeProject) -> N
     assert sys.modules["counter"].seen == [1, 3]
     # Containers are shared across versions (a dispose may leave something for the new one).
     assert log.DISPOSED == [[1, 3]]
+
+
+CONTAINERS = """
+from collections import Counter, OrderedDict, defaultdict, deque
+from hotbed.reload import hot
+
+data = hot(__name__).data
+kinds = data.setdefault("kinds", defaultdict(list))
+kinds["versions"].append(VERSION)
+recent = data.setdefault("recent", deque(maxlen=3))
+recent.append(VERSION)
+counts = data.setdefault("counts", Counter())
+counts[VERSION] += 1
+ordered = data.setdefault("ordered", OrderedDict())
+ordered[VERSION] = (VERSION, [VERSION])
+pairs = data.setdefault("pairs", ([], frozenset()))
+pairs[0].append(VERSION)
+"""
+
+
+def test_a_rollback_restores_containers_of_every_kind(make_project: MakeProject) -> None:
+    """`defaultdict(list)`, `deque`, `Counter` and `OrderedDict` are how caches are made, and a
+    list inside a tuple is reached too: a failed version's additions to any of them are gone."""
+    project = make_project({"cache.py": "VERSION = 1\n" + CONTAINERS})
+    project.load("cache")
+    before = repr(project.engine.graph.by_name["cache"].data)
+    failed = project.change("cache.py", "VERSION = 2\n" + CONTAINERS + "1 / 0\n")
+    assert not failed.committed
+    data = project.engine.graph.by_name["cache"].data
+    assert repr(data) == before
+    assert type(data["kinds"]) is defaultdict and data["kinds"]["new key"] == []  # still a defaultdict
+    assert data["recent"].maxlen == 3
 
 
 def test_a_removed_module_is_disposed_then_pruned(make_project: MakeProject) -> None:

@@ -13,6 +13,7 @@ import linecache
 import os
 import sys
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType
@@ -351,20 +352,28 @@ class Transaction:
 
 
 def _contents(value: Any, seen: set[int] | None = None) -> list[tuple[Any, Any]]:
-    """Each dict, list and set reachable through containers, with a shallow copy of what it holds."""
+    """Each dict, list, set and deque reachable through containers (tuples and frozensets too),
+    subclasses included (a `defaultdict`, an `OrderedDict`, a `Counter`), with a shallow copy of
+    what it holds: what a failed version appended to any of them is taken out again."""
     seen = set() if seen is None else seen
-    if type(value) not in (dict, list, set) or id(value) in seen:
+    if not isinstance(value, (dict, list, set, deque, tuple, frozenset)) or id(value) in seen:
         return []
     seen.add(id(value))
-    found: list[tuple[Any, Any]] = [(value, value.copy())]
-    for item in value.values() if type(value) is dict else value:
+    items = list(value.values()) if isinstance(value, dict) else list(value)
+    found: list[tuple[Any, Any]] = []
+    if not isinstance(value, (tuple, frozenset)):  # immutable: only what they hold can change
+        found.append((value, dict(value) if isinstance(value, dict) else items))
+    for item in items:
         found.extend(_contents(item, seen))
     return found
 
 
 def _put_back(container: Any, contents: Any) -> None:
-    if type(container) is list:
+    if isinstance(container, list):
         container[:] = contents
+    elif isinstance(container, deque):
+        container.clear()
+        container.extend(contents)
     else:
         container.clear()
         container.update(contents)

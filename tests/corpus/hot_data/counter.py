@@ -1,3 +1,4 @@
+from collections import defaultdict, deque
 from typing import Any
 
 import log
@@ -8,6 +9,13 @@ VERSION = 1
 context = hot(__name__)
 seen = context.data.setdefault("seen", [])
 seen.append(VERSION)
+nested = context.data.setdefault("nested", {"versions": set()})
+nested["versions"].add(VERSION)
+# Containers of the standard library's own kinds, as caches are often made.
+by_kind = context.data.setdefault("by kind", defaultdict(list))
+by_kind["versions"].append(VERSION)
+recent = context.data.setdefault("recent", deque(maxlen=10))
+recent.append(VERSION)
 
 
 def _dispose(data: dict[str, Any]) -> None:

@@ -11,10 +11,16 @@ def state() -> dict[str, object]:
     return {
         "version": counter.VERSION,
         "last": counter.seen[-1],
-        "broken": "broken" in counter.seen,
+        "broken": [
+            "broken" in counter.seen,
+            2 in counter.nested["versions"],
+            2 in counter.by_kind["versions"],
+            2 in counter.recent,
+        ],
         "keys": sorted(counter.context.data),
         "a dispose saw a rolled-back version": any(
-            "broken" in disposal["seen"] or disposal["keys"] != ["seen"] for disposal in log.DISPOSALS
+            "broken" in disposal["seen"] or disposal["keys"] != ["by kind", "nested", "recent", "seen"]
+            for disposal in log.DISPOSALS
         ),
     }
 
