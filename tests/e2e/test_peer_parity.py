@@ -70,18 +70,22 @@ def test_hot_data_after_a_rollback_holds_what_the_committed_versions_left(start_
 
 
 def test_one_file_imported_under_two_names_reloads_under_both(start_app: StartApp) -> None:
-    """`src/` is on `sys.path` and a package: `models` and `src.models` are one file, two modules."""
+    """`src/` is on `sys.path` and a package: `models` and `src.models` are one file, two modules,
+    each with its importers (`helpers.py` by one name, `src/service.py` relatively by the other)."""
     app = start_app("two_names")
     models = ("/models",)
     steps = [
         Step("function body", (Edit("src/models.py", 'return "new"', old='return "old"'),), models),
         Step("class attribute read at import", (Edit("src/models.py", 'kind = "new"', old='kind = "old"'),), models),
+        Step("data file it reads at import", (Edit("src/kinds.txt", "second\n"),), models),
     ]
     assert_parity(app.replay(steps, initial=models))
     assert app.hot.get("/models") == {
         "describe": ["new", "new"],
         "kinds at import": ["new", "new"],
         "kinds": ["new", "new"],
+        "read at import": ["second", "second"],
+        "importers": ["helpers say new", "service of new"],
     }
 
 
@@ -108,9 +112,11 @@ def test_a_star_import_of_a_submodule_named_in_all_depends_on_it(start_app: Star
         Step("submodule constant read at import", (Edit("pkg/tools.py", "VALUE = 2", old="VALUE = 1"),), star),
         Step("submodule function", (Edit("pkg/tools.py", '"tools"', old='"tool"'),), star),
         Step("package name", (Edit("pkg/__init__.py", 'NAME = "kit"', old='NAME = "pkg"'),), star),
+        Step("a submodule added to __all__", (Edit("pkg/__init__.py", '"extra", "tools"', old='"tools"'),), star),
+        Step("and edited", (Edit("pkg/extra.py", '"more"', old='"extra"'),), star),
     ]
     assert_parity(app.replay(steps, initial=star))
-    assert app.hot.get("/star") == {"at import": 2, "now": 2, "label": "tools"}
+    assert app.hot.get("/star") == {"at import": 2, "now": 2, "label": "tools", "words": ["more"]}
     # No star import any more: `pkg.tools` is imported by nothing, pruned from `sys.modules` and `pkg`.
     no_star = Step("star import dropped", (Edit("main.py", NO_STAR_MAIN),), ("/loaded",))
     assert_parity(app.replay([no_star]))

@@ -1,3 +1,8 @@
+from pathlib import Path
+
+KINDS = (Path(__file__).parent / "kinds.txt").read_text().split()
+
+
 class Item:
     kind = "old"
 

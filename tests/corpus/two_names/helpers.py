@@ -1,0 +1,3 @@
+from models import describe
+
+GREETING = f"helpers say {describe()}"

@@ -1,0 +1,3 @@
+from .models import Item
+
+LABEL = f"service of {Item.kind}"
