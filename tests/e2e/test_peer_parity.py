@@ -142,11 +142,16 @@ def test_templates_and_sql_files_read_at_import_and_at_run_time(start_app: Start
     """A `string.Template` and SQL read at import re-run their reader; read at run time (the
     template through a cache, the SQL on every call) they restart the worker."""
     app = start_app("data_files")
-    everything = ("/greeting", "/report", "/page", "/count")
+    everything = ("/greeting", "/report", "/top", "/page", "/count")
     steps = [
         Step("template read at import", (Edit("templates/greeting.txt", "Hi", old="Hello"),), everything),
         Step("template read at run time", (Edit("templates/page.txt", "<h2>", old="<h1>"),), everything, restart=True),
         Step("SQL read at import", (Edit("queries/report.sql", "name DESC", old="name"),), everything),
+        Step(
+            "SQL read through the package's loader",
+            (Edit("queries/top.sql", "price LIMIT", old="price DESC LIMIT"),),
+            everything,
+        ),
         Step(
             "SQL read at run time",
             (Edit("queries/count.sql", "count(*) * 10", old="count(*)"),),

@@ -46,6 +46,36 @@ def test_a_file_the_project_reads_at_run_time_restarts_with_that_reason(make_pro
     assert "read it while serving" in result.restart[0].message
 
 
+PACKAGE_DATA = """
+import pkgutil
+
+TOP = pkgutil.get_data("queries", "top.sql")
+
+
+def read_later():
+    return pkgutil.get_data("queries", "later.sql")
+"""
+
+
+def test_package_data_read_through_the_loader_is_a_dependency(make_project: MakeProject) -> None:
+    """`pkgutil.get_data` reads through the package's loader, not `open()`: at import and at run time."""
+    project = make_project(
+        {
+            "queries/__init__.py": "",
+            "queries/top.sql": "SELECT 1",
+            "queries/later.sql": "SELECT 2",
+            "db.py": PACKAGE_DATA,
+        }
+    )
+    db = project.load("db")
+    result = project.change("queries/top.sql", "SELECT 3")
+    assert result.ok and result.committed and project.rel(result.reexecuted) == ["db.py"], result
+    assert sys.modules["db"].TOP == b"SELECT 3"
+    assert db.read_later() == b"SELECT 2"
+    later = project.change("queries/later.sql", "SELECT 4")
+    assert [(r.kind, project.rel([r.path])) for r in later.restart] == [("read-at-run-time", ["queries/later.sql"])]
+
+
 def test_a_dotenv_one_folder_above_the_project_is_a_dependency(make_project: MakeProject) -> None:
     project = make_project(
         {"settings.py": "from pathlib import Path\n\nENV = (Path(__file__).parent.parent / '.env').read_text()\n"}

@@ -16,7 +16,9 @@ app); hotbed's own reads (the entity files, the worker's `.env`) have their own 
 
 Not an audit hook: one is called for every audited event of the process (thousands per
 import, a few percent of a cold start) and can never be removed; the import system opens
-its files without `open()`, so wrapping it costs nothing there. `os.open` is not seen.
+its files without `open()`, so wrapping it costs nothing there. `os.open` is not seen. A
+package's data read through its loader (`pkgutil.get_data`), which skips `open()` too, is
+noted by the project's loader (`tracker.ProjectLoader.get_data`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Literal
 
-__all__ = ["FileReads"]
+__all__ = ["FileReads", "loader_read"]
 
 _SKIPPED_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".pth", ".sqlite", ".sqlite3", ".db", "-journal", "-wal", "-shm")
 _HOTBED = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -45,6 +47,14 @@ def _open(file: Any, *args: Any, **kwargs: Any) -> Any:
     if current is not None:
         current.opened(file, args[0] if args else kwargs.get("mode", "r"))
     return _builtin_open(file, *args, **kwargs)
+
+
+def loader_read(path: str) -> None:
+    """A package's loader read `path` for its caller (`pkgutil.get_data`, not through `open()`):
+    noted as `open()` notes a file."""
+    current = _current
+    if current is not None:
+        current.opened(path, "rb", depth=3)
 
 
 class FileReads:
@@ -96,7 +106,8 @@ class FileReads:
         for modules in self.at_import.values():
             modules.discard(name)
 
-    def opened(self, file: Any, mode: Any) -> None:
+    def opened(self, file: Any, mode: Any, depth: int = 2) -> None:
+        """`file` opened with `mode`; the frame `depth` up is where the reader is looked for."""
         if self._busy:
             return
         if file.__class__ is not str:
@@ -112,7 +123,7 @@ class FileReads:
             path = os.path.abspath(file)
             if not self._wanted(path):
                 return
-            reader = self._reader(sys._getframe(2))
+            reader = self._reader(sys._getframe(depth))
             if reader == "hotbed":
                 return
             module = self._executing()

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import CodeType, ModuleType
 from typing import Any, Protocol
 
+from hotbed.reload import reads
 from hotbed.reload.graph import ModuleGraph, Node
 
 __all__ = ["CodeCache", "ImportTracker", "ProjectLoader", "TrackerHost", "file_hash", "import_untracked", "load_code"]
@@ -154,6 +155,12 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
             return self._code
         code, self.digest = load_code(self._engine, self.path)
         return code
+
+    def get_data(self, path: str) -> bytes:
+        """A data file of the package read through its loader (`pkgutil.get_data`) is a read like
+        `open()`'s; the import system reads sources through `get_code`, not here."""
+        reads.loader_read(path)
+        return super().get_data(path)
 
     def exec_module(self, module: ModuleType) -> None:
         code = self.get_code(module.__name__)

@@ -1,3 +1,4 @@
+import pkgutil
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -6,6 +7,7 @@ from string import Template
 HERE = Path(__file__).parent
 GREETING = Template((HERE / "templates" / "greeting.txt").read_text())
 REPORT = (HERE / "queries" / "report.sql").read_text()
+TOP = (pkgutil.get_data("queries", "top.sql") or b"").decode()  # through the package's loader
 
 db = sqlite3.connect(":memory:", check_same_thread=False)
 db.executescript((HERE / "queries" / "schema.sql").read_text())
@@ -13,6 +15,10 @@ db.executescript((HERE / "queries" / "schema.sql").read_text())
 
 def report() -> list[str]:
     return [row[0] for row in db.execute(REPORT)]
+
+
+def top() -> str:
+    return str(db.execute(TOP).fetchone()[0])
 
 
 @lru_cache

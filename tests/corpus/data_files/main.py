@@ -22,3 +22,8 @@ def page() -> str:
 @app.get("/count")
 def count() -> int:
     return content.count()
+
+
+@app.get("/top")
+def top() -> str:
+    return content.top()

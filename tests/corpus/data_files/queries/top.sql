@@ -1,0 +1,1 @@
+SELECT name FROM items ORDER BY price DESC LIMIT 1
