@@ -14,7 +14,8 @@ from tests.helpers.coldstart import CORPUS, Edit, StartApp, Step, assert_parity
 def test_a_module_no_longer_imported_is_pruned_and_a_removed_one_disposed(start_app: StartApp) -> None:
     """`helper.py` would fail against the new `base.py`, but `main.py` no longer imports it: pruned,
     not run, so it cannot veto the save. A plugin dropped (then one deleted) releases what it
-    held through its dispose, before its prune (`registry.py` records the order)."""
+    held through its dispose, before its prune (`registry.py` records the order); dropped while
+    it does not even compile, it cannot veto the save either."""
     app = start_app("pruned_modules")
     without_helper = (
         (CORPUS / "pruned_modules" / "main.py")
@@ -34,11 +35,18 @@ def test_a_module_no_longer_imported_is_pruned_and_a_removed_one_disposed(start_
             ),  # main.py first: split in two batches, both commit
             state,
         ),
-        Step("plugin no longer imported", (Edit("main.py", without_plugin),), state),
+        Step(
+            "plugin no longer imported, and half-written",
+            (Edit("main.py", without_plugin), Edit("plugin.py", "hot(__name__)\n", old="hot(__name__))\n")),
+            state,
+        ),
         Step("plugin file deleted", (Edit("audit.py", delete=True), Edit("main.py", without_audit)), state),
         Step(
             "plugin imported again",
-            (Edit("main.py", without_audit.replace("import base\n", "import base\nimport plugin\n")),),
+            (
+                Edit("plugin.py", (CORPUS / "pruned_modules" / "plugin.py").read_text()),
+                Edit("main.py", without_audit.replace("import base\n", "import base\nimport plugin\n")),
+            ),
             state,
         ),
     ]

@@ -177,9 +177,18 @@ class Transaction:
 
     def run(self) -> Outcome:
         self._widen()
+        broken: list[tuple[Node, SyntaxError]] = []
         try:
             for node in self.order:
-                self._compile(node)
+                try:
+                    self._compile(node)
+                except SyntaxError as error:
+                    broken.append((node, error))
+            # One whose importers all drop it is left out: imported after all, the import system
+            # compiles it and raises.
+            blocking = next((failed for bad, failed in broken if not self._dropped_by_importers(bad)), None)
+            if blocking is not None:
+                raise blocking
         except SyntaxError as exc:
             return Outcome(errors=(_syntax_error(exc),))
         except OSError as exc:
@@ -217,6 +226,17 @@ class Transaction:
             self._rollback(modules_before)
             return Outcome(errors=(_located_error(exc, self.engine),))
         return self._commit(appliers)
+
+    def _dropped_by_importers(self, node: Node) -> bool:
+        """Every importer runs again and its new code never names the module: a cold start of the
+        new files would not compile it, so its syntax error stops nothing (it is pruned)."""
+        if node.version == 0 or node.external or not node.dependents:
+            return False
+        name = node.name.rpartition(".")[2]
+        return all(
+            importer.name in self.code and not _may_import(self.code[importer.name][1], name)
+            for importer in node.dependents
+        )
 
     def _no_longer_imported(self, node: Node) -> bool:
         """Its importers' new versions ran without importing it: pruned at the commit, never run again.
@@ -366,6 +386,15 @@ def _contents(value: Any, seen: set[int] | None = None) -> list[tuple[Any, Any]]
     for item in items:
         found.extend(_contents(item, seen))
     return found
+
+
+def _may_import(code: CodeType, name: str) -> bool:
+    """Whether `code`, or code nested in it, names `name`: in an import statement, an attribute or
+    a string (`importlib.import_module("pkg.name")`); the safe side is yes."""
+    return name in code.co_names or any(
+        (isinstance(const, str) and name in const) or (isinstance(const, CodeType) and _may_import(const, name))
+        for const in code.co_consts
+    )
 
 
 def _put_back(container: Any, contents: Any) -> None:
