@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hotbed.reload import hmr
-from hotbed.reload.types import Change
+from hotbed.reload.types import Change, ReloadResult
 from tests.helpers.engine_project import MakeProject
 
 
@@ -163,25 +163,27 @@ def test_a_module_no_longer_imported_is_pruned_not_reexecuted(make_project: Make
     assert sys.modules["base"].Y == 2
 
 
+def _save_helper_and_main(make_project: MakeProject, main: str, helper: str, new_main: str) -> ReloadResult:
+    """`main.py` imports `helper.py`; both saved at once with new contents."""
+    project = make_project({"helper.py": "X = 1\n", "main.py": main})
+    project.load("main")
+    project.write("helper.py", helper)
+    project.write("main.py", new_main)
+    return hmr.reload([Change(project.path("helper.py")), Change(project.path("main.py"))])
+
+
 def test_a_module_no_longer_imported_cannot_veto_with_a_syntax_error(make_project: MakeProject) -> None:
     """Half-written and dropped in the same save: a cold start never compiles it, so neither does the commit."""
-    project = make_project({"helper.py": "X = 1\n", "main.py": "import helper\n"})
-    project.load("main")
-    project.write("helper.py", "X = (\n")
-    project.write("main.py", "Y = 1\n")
-    result = hmr.reload([Change(project.path("helper.py")), Change(project.path("main.py"))])
+    result = _save_helper_and_main(make_project, "import helper\n", "X = (\n", "Y = 1\n")
     assert result.ok and result.committed, result.errors
-    assert project.rel(result.pruned) == ["helper.py"] and "helper" not in sys.modules
+    assert [Path(p).name for p in result.pruned] == ["helper.py"] and "helper" not in sys.modules
 
 
 def test_a_syntax_error_in_a_module_still_imported_rolls_back_at_its_line(make_project: MakeProject) -> None:
-    project = make_project({"helper.py": "X = 1\n", "main.py": "import helper\n\nY = helper.X\n"})
-    project.load("main")
-    project.write("helper.py", "X = 2\nZ = (\n")
-    project.write("main.py", "import helper\n\nY = helper.X + 1\n")
-    result = hmr.reload([Change(project.path("helper.py")), Change(project.path("main.py"))])
+    main = "import helper\n\nY = helper.X\n"
+    result = _save_helper_and_main(make_project, main, "X = 2\nZ = (\n", main.replace("helper.X", "helper.X + 1"))
     assert not result.committed
-    assert [(project.rel([e.path]), e.line, e.kind) for e in result.errors] == [(["helper.py"], 2, "syntax")]
+    assert [(Path(e.path).name, e.line, e.kind) for e in result.errors] == [("helper.py", 2, "syntax")]
     assert sys.modules["main"].Y == 1 and sys.modules["helper"].X == 1
 
 
