@@ -187,6 +187,17 @@ def test_a_syntax_error_in_a_module_still_imported_rolls_back_at_its_line(make_p
     assert sys.modules["main"].Y == 1 and sys.modules["helper"].X == 1
 
 
+def test_a_module_left_out_for_its_syntax_error_still_fails_when_imported_after_all(
+    make_project: MakeProject,
+) -> None:
+    """A computed name escapes the look at the importers' code: the import itself raises the error."""
+    computed = 'import importlib\n\nimportlib.import_module("".join(["hel", "per"]))\n'
+    result = _save_helper_and_main(make_project, "import helper\n", "X = (\n", computed)
+    assert not result.committed
+    assert [(Path(e.path).name, e.line, e.kind) for e in result.errors] == [("helper.py", 1, "syntax")]
+    assert sys.modules["helper"].X == 1
+
+
 def test_one_file_imported_under_two_names_reloads_under_both(
     make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
