@@ -244,7 +244,6 @@ class Supervisor:
                 self._crashes = 0
                 await self._ensure_worker()
                 return self._failed(batch, why)
-            print_report(report, self.console)
             wire = report_from_sync(report, self.spec.project_root, pid=worker.pid)
             if report.nothing_changed and not _reverted(before, batch):
                 # e.g. the watcher seeing a save the editor already synced: the state stands
@@ -253,6 +252,7 @@ class Supervisor:
                 self._set_status("ok", "the files match the code that runs", wire)
             else:
                 self._set_status(wire.state, _describe(wire), wire)
+            print_report(report, self.console)  # after the status: an editor's wait is the shorter one
             result = report.reload
             if result.errors and not result.committed:
                 self.console.print(f"[dim]↩ rolled back: worker {worker.pid} keeps serving the last good code[/]")
