@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from hotbed.reload import import_calls
 from tests.helpers.engine_project import Project
 
 HANDLERS = """
@@ -267,7 +267,6 @@ def test_a_plain_function_docstring_is_patched(project: Project) -> None:
     assert result.patched and sys.modules["handlers"].greet.__doc__ == "Greet."
 
 
-@pytest.mark.skipif(not import_calls.available(), reason="only Python 3.12+ reports function starts (sys.monitoring)")
 def test_a_function_a_library_calls_at_class_creation_re_executes(project: Project) -> None:
     """SQLAlchemy calls a `declared_attr` while the class is created: no name in the module's code says so."""
     source = (
@@ -282,6 +281,25 @@ def test_a_function_a_library_calls_at_class_creation_re_executes(project: Proje
     result = project.change("models.py", source.replace("+ 's'", "+ '_table'"))
     assert result.committed and not result.patched, result
     assert sys.modules["models"].User.__table__.name == "user_table"
+
+
+def test_a_function_a_library_kept_the_result_of_re_executes(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library decorator that calls the function at once and keeps its result under the name."""
+    library = tmp_path / "site"
+    library.mkdir()
+    (library / "once.py").write_text(
+        "class Computed:\n    def __init__(self, function):\n        self.value = function()\n\n\n"
+        "def computed(function):\n    return Computed(function)\n"
+    )
+    monkeypatch.syspath_prepend(str(library))
+    source = "from once import computed\n\n\n@computed\ndef greeting():\n    return 'hello'\n"
+    project.write("texts.py", source)
+    project.load("texts")
+    result = project.change("texts.py", source.replace("'hello'", "'welcome'"))
+    assert result.committed and not result.patched, result
+    assert sys.modules["texts"].greeting.value == "welcome"
 
 
 VALIDATED = """

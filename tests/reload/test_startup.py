@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import pytest
 from fastapi import FastAPI
 
-from hotbed.reload import import_calls
 from tests.helpers.engine_project import Project
 
 APP = """
@@ -56,7 +54,6 @@ def _start(project: Project) -> FastAPI:
     return app
 
 
-@pytest.mark.skipif(not import_calls.available(), reason="only Python 3.12+ reports function starts (sys.monitoring)")
 def test_a_function_the_lifespan_ran_restarts_the_worker(project: Project) -> None:
     _start(project)
     result = project.change("resources.py", RESOURCES.replace('"size": 1', '"size": 5'))
@@ -75,3 +72,20 @@ def test_a_file_the_lifespan_read_restarts_the_worker(project: Project) -> None:
     _start(project)
     result = project.change("banner.txt", "hello again")
     assert [(r.kind, project.rel([r.path])) for r in result.restart] == [("startup", ["banner.txt"])], result
+
+
+def test_a_profiler_of_the_users_keeps_running_through_the_startup(project: Project) -> None:
+    """On 3.11 the startup is recorded with the C profiler, unless one is already on: it is never replaced."""
+    calls: list[str] = []
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        if event == "call":
+            calls.append(event)
+
+    sys.setprofile(profile)
+    try:
+        _start(project)
+        assert sys.getprofile() is profile
+    finally:
+        sys.setprofile(None)
+    assert calls  # it saw the startup's calls

@@ -176,11 +176,10 @@ class Engine:
         """Bracket the app's startup (its lifespan): what runs and what is read then is recorded,
         and a change to it restarts the worker, since only a new startup renews its results."""
         self._starting_up = True
-        self.import_calls.started(STARTUP)
         try:
-            yield
+            with self.import_calls.starting_up():
+                yield
         finally:
-            self.import_calls.finished()
             self._starting_up = False
 
     def _linked_out(self, path: str) -> bool:
@@ -435,9 +434,8 @@ class Engine:
                 new_code = compile(contents[node], node.path, "exec", dont_inherit=True)
             except (SyntaxError, ValueError):
                 return None  # the transaction reports it, located
-            patch = plan_patch(
-                node.path, known[1], new_code, sys.modules.get(node.name), partial(self.import_calls.ran, node.path)
-            )
+            module = sys.modules.get(node.name)
+            patch = plan_patch(node.path, known[1], new_code, module, partial(self.import_calls.ran, node.path, module))
             if patch is None:
                 return None
             patches.append((node, patch))

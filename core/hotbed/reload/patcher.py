@@ -28,7 +28,15 @@ from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-__all__ = ["Patch", "changed_functions", "function_codes", "import_time_codes", "plan_patch", "uses_at_import"]
+__all__ = [
+    "Patch",
+    "changed_functions",
+    "function_codes",
+    "handed_over",
+    "import_time_codes",
+    "plan_patch",
+    "uses_at_import",
+]
 
 # Code objects that run while the module executes, not when something is called later.
 _IMPORT_TIME = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>")
@@ -245,7 +253,7 @@ def uses_at_import(code: CodeType) -> frozenset[str]:
     return frozenset(name for part in import_time_codes(code) for name in _called(list(dis.get_instructions(part))))
 
 
-def _handed_over(code: CodeType) -> frozenset[str]:
+def handed_over(code: CodeType) -> frozenset[str]:
     """Functions import-time code gives to something as it defines them (a decorator, a call):
     what received them may have read their docstring (a route's description, a command's help)."""
     found: set[str] = set()
@@ -423,10 +431,10 @@ def plan_patch(
         for part in name.split(".")
         if part != "<locals>"
     }
-    if redocumented & (_handed_over(old_code) | _loaded_at_import(old_code)):
+    if redocumented & (handed_over(old_code) | _loaded_at_import(old_code)):
         return None  # what it was handed to at import may show the old docstring (an OpenAPI description)
     redefaulted = {code.co_name for code in defaults}
-    if redefaulted & (_handed_over(old_code) | _loaded_at_import(old_code)):
+    if redefaulted & (handed_over(old_code) | _loaded_at_import(old_code)):
         return None  # what it was handed to may have read its defaults (FastAPI's query parameters)
     if ran_at_import([code.co_qualname for code in defaults], frozenset(redefaulted)):
         return None
