@@ -11,7 +11,6 @@ import contextlib
 import logging
 import os
 import sys
-import sysconfig
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,7 +24,9 @@ from hotbed.reload.globs import GlobSet
 from hotbed.reload.graph import ModuleGraph, Node
 from hotbed.reload.hot import HotContext, set_context_source
 from hotbed.reload.import_calls import STARTUP, ImportCalls
+from hotbed.reload.import_calls import available as import_calls_observable
 from hotbed.reload.patcher import Patch, changed_functions, plan_patch
+from hotbed.reload.reads import LIBRARY_PREFIXES as _LIBRARY_PREFIXES
 from hotbed.reload.reads import FileReads
 from hotbed.reload.tracker import ImportTracker, file_hash
 from hotbed.reload.transaction import Outcome, Transaction
@@ -39,6 +40,10 @@ DEFAULT_BOUNDARIES = ("**/*.py",)
 DEFAULT_RESTART = (".env", "pyproject.toml", "hotbed.toml")
 # Folders under a project root that never hold project modules.
 _EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "node_modules", ".hotbed", ".git"})
+
+# What `Engine._folder_kind` says of a folder that holds no project modules, or resolves out of the root.
+_NOT_PROJECT = "\0not a project folder"
+_LINKED_OUT = "\0links out of the project"
 
 _current: Engine | None = None
 
@@ -79,13 +84,13 @@ class Engine:
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
         self.execution_timeout: float | None = EXECUTION_TIMEOUT
         self._project_files: dict[str, bool] = {}
-        self._folders_out: dict[str, bool] = {}  # folder -> whether it resolves outside the root
+        # Per folder, decided once: its root-relative path with a trailing `/` when it holds project
+        # modules, else `_NOT_PROJECT` or `_LINKED_OUT` (a folder resolving outside the root).
+        self._folders: dict[str, str] = {}
         self._listings: dict[str, tuple[set[str], set[str]]] = {}  # folder -> (its files, its links)
         self._relative_paths: dict[str, str | None] = {}  # every import asks three times; answer once
-        paths = sysconfig.get_paths()
-        self._excluded_prefixes = tuple(
-            {os.path.abspath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-        )
+        # Calls on every module's execution, bound once; nothing to call where nothing observes (3.11).
+        self._calls_started = self.import_calls.started if import_calls_observable() else None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -129,37 +134,69 @@ class Engine:
     def is_project_file(self, path: str) -> bool:
         known = self._project_files.get(path)
         if known is None:
-            rel = self._under_root(path)
-            known = (
-                rel is not None
-                and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
-                and not os.path.abspath(path).startswith(self._excluded_prefixes)
-            )
-            if known and self._points_out(path):
-                known = self._linked_out(path)
-            self._project_files[path] = known
+            known = self.project_rel(path) is not None
         return known
 
-    def _points_out(self, path: str) -> bool:
-        """Whether a file under the root resolves outside it: itself a link out, or in a folder that is.
-        A folder is listed and resolved once (resolving every file took a tenth of a cold import)."""
+    def project_rel(self, path: str) -> str | None:
+        """The root-relative path of a project module file, None for any other file.
+
+        Decided per folder (under the root, in no tool or library folder, not resolving
+        outside the root), then per file only whether it is itself a link out: the import
+        of every module asks, and a path's own `abspath` and `realpath` cost more than the
+        rest of its hook."""
+        if self._project_files.get(path) is False:
+            return None  # decided (a link out of the root warned about once)
         folder, _, name = path.rpartition(os.sep)
+        rel_folder = self._folders.get(folder)
+        if rel_folder is None:
+            rel_folder = self._folder_kind(folder)
+        if rel_folder is _NOT_PROJECT:
+            self._project_files[path] = False
+            return None
+        if rel_folder is _LINKED_OUT or self._links_out(folder, name, path):
+            self._project_files[path] = self._linked_out(path)
+            return None
+        self._project_files[path] = True
+        rel = rel_folder + name
+        self._relative_paths[path] = rel
+        return rel
+
+    def _folder_kind(self, folder: str) -> str:
+        """The root-relative path (ending in `/`, or empty for the root) of a folder holding
+        project modules; `_NOT_PROJECT` or `_LINKED_OUT` otherwise. Kept for absolute folders."""
+        absolute = os.path.abspath(folder or os.curdir)
+        rel: str | None = None
+        for prefix in self._root_prefixes:
+            if absolute + os.sep == prefix:
+                rel = ""
+            elif absolute.startswith(prefix):
+                rel = absolute[len(prefix) :].replace(os.sep, "/") + "/"
+            else:
+                continue
+            break
+        kind: str
+        if rel is None or not _EXCLUDED_DIRS.isdisjoint(rel.split("/")) or absolute.startswith(_LIBRARY_PREFIXES):
+            kind = _NOT_PROJECT
+        elif not (os.path.realpath(absolute) + os.sep).startswith(self._root_prefixes):
+            kind = _LINKED_OUT
+        else:
+            kind = rel
+        if absolute == folder:  # a relative folder's answer depends on the working directory
+            self._folders[folder] = kind
+        return kind
+
+    def _links_out(self, folder: str, name: str, path: str) -> bool:
+        """Whether a file of a project folder is itself a symlink out of the root. One listing per
+        folder says which of its files are links (a file new since: listed again)."""
         listing = self._listings.get(folder)
         if listing is None or name not in listing[0]:
-            # One listing per folder says which of its files are links (a new file: listed again).
             try:
-                with os.scandir(folder) as entries:
+                with os.scandir(folder or os.curdir) as entries:
                     found = [(entry.name, entry.is_symlink()) for entry in entries]
             except OSError:
                 found = []
             listing = self._listings[folder] = ({n for n, _ in found}, {n for n, link in found if link})
-        if name in listing[1]:
-            return self._under_root(os.path.realpath(path)) is None
-        out = self._folders_out.get(folder)
-        if out is None:
-            real = os.path.realpath(folder) + os.sep
-            out = self._folders_out[folder] = not real.startswith(self._root_prefixes)
-        return out
+        return name in listing[1] and self._under_root(os.path.realpath(path)) is None
 
     def _is_data_file(self, path: str) -> bool:
         """A file of the project's own (not in a tool or virtualenv folder), or a `.env` beside it."""
@@ -188,8 +225,9 @@ class Engine:
         logger.warning("not tracking %s: it is a symlink to %s, outside the project", path, os.path.realpath(path))
         return False
 
-    def bytecode_cache_path(self, path: str) -> str:
-        rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
+    def bytecode_cache_path(self, path: str, rel: str | None = None) -> str:
+        """Where hotbed caches a project file's bytecode (`rel`: its root-relative path, when known)."""
+        rel = rel or self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
         return f"{self._bytecode_folder}{rel}{self._bytecode_suffix}"
 
     def relative(self, path: str) -> str:
@@ -198,16 +236,15 @@ class Engine:
 
     # -- hooks called by the tracker and the loader --------------------------------------
 
-    def before_exec(self, name: str, path: str, digest: bytes | None) -> Node:
+    def before_exec(self, name: str, path: str, digest: bytes | None, rel: str | None = None) -> Node:
         node = self.graph.by_name.get(name)
         transaction = self.transaction
         if node is None or node.path != path:
             if node is not None:
                 self.graph.remove(node)
-            rel = self.relative(path)
-            node = self.graph.add(Node(name=name, path=path, rel=rel, boundary=self.boundaries.matches(rel)))
-            node.seq = self.graph.next_seq()  # start order: re-executing in it replays the first import
-            node.source_hash = digest or b""
+            rel = rel or self.relative(path)
+            # Numbered in start order (`add`): re-executing in it replays the first import.
+            node = self.graph.add(Node(name, path, rel, self.boundaries.matches(rel), digest or b""))
             if transaction is not None:
                 transaction.new_nodes.append(node)
         else:
@@ -218,11 +255,13 @@ class Engine:
                 self.graph.clear_static_deps(node)
         node.pending_context = None
         self.executing[name] = self.executing.get(name, 0) + 1
-        self.import_calls.started(name)
+        if self._calls_started is not None:
+            self._calls_started(name)
         return node
 
     def after_exec(self, node: Node, *, ok: bool) -> None:
-        self.import_calls.finished()
+        if self._calls_started is not None:
+            self.import_calls.finished()
         depth = self.executing.get(node.name, 1) - 1
         if depth:
             self.executing[node.name] = depth
