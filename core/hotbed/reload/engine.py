@@ -72,6 +72,9 @@ class Engine:
         self.executing: dict[str, int] = {}
         # path -> (source digest, code) of what reloads compiled or loaded: see `load_code`.
         self.compiled: dict[str, tuple[bytes, CodeType]] = {}
+        # The same for the changed sources of the batch being applied, compiled once for its
+        # startup check, its patch and its transaction alike; emptied when the batch ends.
+        self.fresh: dict[str, tuple[bytes, CodeType]] = {}
         self.transaction: Transaction | None = None
         self.commit_hooks: list[CommitHook] = []
         # Which project functions ran while modules executed: those are re-executed, not patched.
@@ -316,14 +319,21 @@ class Engine:
             return RestartReason("restart-glob", path, path, f"{rel} changed (a restart file)")
         return None
 
-    def _ran_at_startup(self, node: Node, content: bytes) -> list[RestartReason]:
+    def _new_code(self, path: str, content: bytes, digest: bytes) -> CodeType:
+        """A changed source compiled, once per batch (raises SyntaxError or ValueError)."""
+        known = self.fresh.get(path)
+        if known is None or known[0] != digest:
+            known = self.fresh[path] = (digest, compile(content, path, "exec", dont_inherit=True))
+        return known[1]
+
+    def _ran_at_startup(self, node: Node, content: bytes, digest: bytes) -> list[RestartReason]:
         """A restart when a function whose body changed ran while the app started up."""
         ran = self.import_calls.ran_at_startup(node.path)
         known = self.compiled.get(node.path)
         if not ran or known is None:
             return []
         try:
-            new = compile(content, node.path, "exec", dont_inherit=True)
+            new = self._new_code(node.path, content, digest)
         except (SyntaxError, ValueError):
             return []  # the reload reports it
         names = sorted(ran.intersection(changed_functions(known[1], new)))
@@ -382,6 +392,13 @@ class Engine:
         return result
 
     def _reload_batch(self, changes: Iterable[Change]) -> ReloadResult:
+        with self.lock:
+            try:
+                return self._apply_batch(changes)
+            finally:
+                self.fresh.clear()  # what the batch compiled is current now, or thrown away
+
+    def _apply_batch(self, changes: Iterable[Change]) -> ReloadResult:
         started = time.perf_counter()
         with self.lock:
             if self.transaction is not None:
@@ -423,7 +440,7 @@ class Engine:
                         changed.append(node)
                         hashes[node] = digest
                         contents[node] = content
-                        reasons.extend(self._ran_at_startup(node, content))
+                        reasons.extend(self._ran_at_startup(node, content, digest))
             if changed and not removed and not reasons and not readers:
                 # Bodies only: patched in place, before any importer is even looked at.
                 patched = self._patch(changed, contents, hashes, started)
@@ -471,7 +488,7 @@ class Engine:
             if known is None or not node.boundary or (node.context is not None and node.context.declined):
                 return None  # a restart or a re-execution decides, as for any other change
             try:
-                new_code = compile(contents[node], node.path, "exec", dont_inherit=True)
+                new_code = self._new_code(node.path, contents[node], hashes[node])
             except (SyntaxError, ValueError):
                 return None  # the transaction reports it, located
             patch = plan_patch(

@@ -36,6 +36,7 @@ class CodeCache(Protocol):
     """Where `load_code` keeps what it compiled: the engine, seen from below."""
 
     compiled: dict[str, tuple[bytes, CodeType]]
+    fresh: dict[str, tuple[bytes, CodeType]]  # changed sources the batch being applied compiled already
 
     def bytecode_cache_path(self, path: str, rel: str | None = None) -> str: ...
 
@@ -132,7 +133,8 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False, cache: str 
     known = engine.compiled.get(path)
     if known is not None and known[0] == digest:
         return known[1], digest
-    code = compile(source, path, "exec", dont_inherit=True)
+    fresh = engine.fresh.get(path)
+    code = fresh[1] if fresh is not None and fresh[0] == digest else compile(source, path, "exec", dont_inherit=True)
     engine.compiled[path] = (digest, code)
     if not sys.dont_write_bytecode and time.time_ns() - st.st_mtime_ns > _RACY_NS:
         with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
