@@ -161,24 +161,18 @@ class Engine:
             return None
         self._project_files[path] = True
         rel = rel_folder + name
-        self._relative_paths[path] = rel
+        if folder in self._folders:  # an absolute folder: the answer holds whatever the working directory
+            self._relative_paths[path] = rel
         return rel
 
     def _folder_kind(self, folder: str) -> str:
         """The root-relative path (ending in `/`, or empty for the root) of a folder holding
         project modules; `_NOT_PROJECT` or `_LINKED_OUT` otherwise. Kept for absolute folders."""
         absolute = os.path.abspath(folder or os.curdir)
-        rel: str | None = None
-        for prefix in self._root_prefixes:
-            if absolute + os.sep == prefix:
-                rel = ""
-            elif absolute.startswith(prefix):
-                rel = absolute[len(prefix) :].replace(os.sep, "/") + "/"
-            else:
-                continue
-            break
+        inside = absolute + os.sep  # as the prefixes end
+        rel = next((inside[len(p) :].replace(os.sep, "/") for p in self._root_prefixes if inside.startswith(p)), None)
         kind: str
-        if rel is None or not _EXCLUDED_DIRS.isdisjoint(rel.split("/")) or absolute.startswith(_LIBRARY_PREFIXES):
+        if rel is None or not _EXCLUDED_DIRS.isdisjoint(rel.split("/")) or inside.startswith(_LIBRARY_PREFIXES):
             kind = _NOT_PROJECT
         elif not (os.path.realpath(absolute) + os.sep).startswith(self._root_prefixes):
             kind = _LINKED_OUT
