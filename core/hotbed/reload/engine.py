@@ -1,8 +1,10 @@
 """The engine: owns the module graph and the import hooks, plans and runs reloads.
 
-It runs a little past 400 lines on purpose: planning a batch and its two ways of applying
-it (patching in place, re-executing as a transaction) share the lock, the graph and the
-compiled code, and splitting them would hand that state around instead.
+It runs past 400 lines on purpose: planning a batch and its two ways of applying it
+(patching in place, re-executing as a transaction) share the lock, the graph and the
+compiled code, and splitting them would hand that state around instead; the facts about
+files (which are the project's, per folder) are asked by every import and keep caches the
+reloads read too.
 """
 
 from __future__ import annotations
@@ -386,88 +388,86 @@ class Engine:
         return result
 
     def _reload_batch(self, changes: Iterable[Change]) -> ReloadResult:
+        started = time.perf_counter()
         with self.lock:
             try:
-                return self._apply_batch(changes)
+                return self._apply_batch(changes, started)
             finally:
                 self.fresh.clear()  # what the batch compiled is current now, or thrown away
 
-    def _apply_batch(self, changes: Iterable[Change]) -> ReloadResult:
-        started = time.perf_counter()
-        with self.lock:
-            if self.transaction is not None:
-                raise EngineStateError("reload() called while a reload is running")
-            changed: list[Node] = []
-            removed: list[Node] = []
-            readers: list[Node] = []  # modules that read a changed data file while executing
-            data: list[str] = []
-            reasons: list[RestartReason] = []
-            hashes: dict[Node, bytes] = {}
-            contents: dict[Node, bytes] = {}
-            seen: set[str] = set()
-            for change in changes:
-                path = os.path.abspath(change.path)
-                if path in seen:
-                    continue
-                seen.add(path)
-                reason = self._restart_reason(path)
-                if reason is not None:
-                    reasons.append(reason)
-                    continue
-                nodes = self.graph.at(path)
-                if not nodes:
-                    read = self._read_file_changed(path)
-                    if isinstance(read, RestartReason):
-                        reasons.append(read)
-                    elif read:
-                        readers.extend(read)
-                        data.append(path)
-                    continue
-                try:
-                    content = Path(path).read_bytes()
-                except FileNotFoundError:
-                    removed.extend(nodes)
-                    continue
-                digest = file_hash(content)
-                for node in nodes:
-                    if digest != node.source_hash:
-                        changed.append(node)
-                        hashes[node] = digest
-                        contents[node] = content
-                        reasons.extend(self._ran_at_startup(node, content, digest))
-            if changed and not removed and not reasons and not readers:
-                # Bodies only: patched in place, before any importer is even looked at.
-                patched = self._patch(changed, contents, hashes, started)
-                if patched is not None:
-                    return patched
-            plan: dict[Node, None] = {}
-            for node in changed:
-                order, why = self.graph.propagate(node)
-                plan.update(dict.fromkeys(order))
-                reasons.extend(why)
-            for node in removed:
-                order, why = self.graph.propagate(node, include_start=False)
-                plan.update(dict.fromkeys(order))
-                reasons.extend(why)
-            for node in readers:
-                order, why = self.graph.propagate(node)
-                plan.update(dict.fromkeys(order))
-                reasons.extend(why)
-            changed_paths = tuple(dict.fromkeys([*(n.path for n in (*changed, *removed)), *data]))
-            if reasons:
-                not_modules = ("restart-glob", "read-at-run-time", "startup")
-                changed_paths = tuple(
-                    dict.fromkeys([*changed_paths, *(r.path for r in reasons if r.kind in not_modules)])
-                )
-                return ReloadResult(
-                    changed=changed_paths,
-                    restart=tuple(dict.fromkeys(reasons)),
-                    duration=time.perf_counter() - started,
-                    root=str(self.root),
-                )
-            if not plan and not removed:
-                return ReloadResult(duration=time.perf_counter() - started, root=str(self.root))
-            return self._run(list(plan), removed, changed_paths, started)
+    def _apply_batch(self, changes: Iterable[Change], started: float) -> ReloadResult:
+        """The batch, under the lock `_reload_batch` holds."""
+        if self.transaction is not None:
+            raise EngineStateError("reload() called while a reload is running")
+        changed: list[Node] = []
+        removed: list[Node] = []
+        readers: list[Node] = []  # modules that read a changed data file while executing
+        data: list[str] = []
+        reasons: list[RestartReason] = []
+        hashes: dict[Node, bytes] = {}
+        contents: dict[Node, bytes] = {}
+        seen: set[str] = set()
+        for change in changes:
+            path = os.path.abspath(change.path)
+            if path in seen:
+                continue
+            seen.add(path)
+            reason = self._restart_reason(path)
+            if reason is not None:
+                reasons.append(reason)
+                continue
+            nodes = self.graph.at(path)
+            if not nodes:
+                read = self._read_file_changed(path)
+                if isinstance(read, RestartReason):
+                    reasons.append(read)
+                elif read:
+                    readers.extend(read)
+                    data.append(path)
+                continue
+            try:
+                content = Path(path).read_bytes()
+            except FileNotFoundError:
+                removed.extend(nodes)
+                continue
+            digest = file_hash(content)
+            for node in nodes:
+                if digest != node.source_hash:
+                    changed.append(node)
+                    hashes[node] = digest
+                    contents[node] = content
+                    reasons.extend(self._ran_at_startup(node, content, digest))
+        if changed and not removed and not reasons and not readers:
+            # Bodies only: patched in place, before any importer is even looked at.
+            patched = self._patch(changed, contents, hashes, started)
+            if patched is not None:
+                return patched
+        plan: dict[Node, None] = {}
+        for node in changed:
+            order, why = self.graph.propagate(node)
+            plan.update(dict.fromkeys(order))
+            reasons.extend(why)
+        for node in removed:
+            order, why = self.graph.propagate(node, include_start=False)
+            plan.update(dict.fromkeys(order))
+            reasons.extend(why)
+        for node in readers:
+            order, why = self.graph.propagate(node)
+            plan.update(dict.fromkeys(order))
+            reasons.extend(why)
+        changed_paths = tuple(dict.fromkeys([*(n.path for n in (*changed, *removed)), *data]))
+        if reasons:
+            not_modules = ("restart-glob", "read-at-run-time", "startup")
+            changed_paths = tuple(dict.fromkeys([*changed_paths, *(r.path for r in reasons if r.kind in not_modules)]))
+            return ReloadResult(
+                changed=changed_paths,
+                restart=tuple(dict.fromkeys(reasons)),
+                duration=time.perf_counter() - started,
+                root=str(self.root),
+            )
+        if not plan and not removed:
+            return ReloadResult(duration=time.perf_counter() - started, root=str(self.root))
+        return self._run(list(plan), removed, changed_paths, started)
 
     def _patch(
         self, changed: list[Node], contents: dict[Node, bytes], hashes: dict[Node, bytes], started: float
