@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import sys
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 
 from tests.helpers.engine_project import Project
@@ -89,3 +92,24 @@ def test_a_profiler_of_the_users_keeps_running_through_the_startup(project: Proj
     finally:
         sys.setprofile(None)
     assert calls  # it saw the startup's calls
+
+
+def test_a_changed_source_is_compiled_once_per_batch(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The startup check, the patch attempt and the transaction all need the new code: one compile serves them.
+    _start(project)
+    path = project.path("resources.py")
+    compiles: list[str] = []
+    real_compile = compile
+
+    def counting_compile(source: Any, filename: Any, *args: Any, **kwargs: Any) -> Any:
+        if filename == path:
+            compiles.append(filename)
+        return real_compile(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "compile", counting_compile)
+    result = project.change("resources.py", RESOURCES.replace('f"pool of', 'f"a pool of'))  # patched
+    assert project.rel(result.patched) == ["resources.py"] and len(compiles) == 1, (result, compiles)
+    compiles.clear()
+    result = project.change("resources.py", RESOURCES + "\nLIMIT = 3\n")  # import-time code: re-executed
+    assert project.rel(result.reexecuted)[0] == "resources.py" and len(compiles) == 1, (result, compiles)
+    assert sys.modules["resources"].LIMIT == 3

@@ -14,6 +14,10 @@ import-time code uses (called, passed to a decorator or a registry), in the modu
 a module that imports it, may have left results of its old body behind; a changed
 function whose live object cannot be found cannot be patched; comprehensions and
 generator expressions at import time are import-time code.
+
+It runs past 400 lines: deciding that two compiled versions differ only in bodies and
+finding the live objects a patch must touch (functions, caches, a moved class's first
+line) read the same code objects, and split apart each half would walk them again.
 """
 
 from __future__ import annotations
@@ -281,8 +285,11 @@ class Patch:
     names: frozenset[str] = frozenset()  # the simple names of the changed functions
     changed: int = 0  # functions that behave differently (the others only moved)
     defaults: list[tuple[FunctionType, tuple[Any, ...]]] = field(default_factory=list)
+    # Classes whose body moved, and the line it starts at now (`__firstlineno__`, Python 3.13+).
+    first_lines: list[tuple[type, int]] = field(default_factory=list)
     _previous: list[tuple[FunctionType, CodeType, str | None]] = field(default_factory=list)
     _previous_defaults: list[tuple[FunctionType, tuple[Any, ...] | None]] = field(default_factory=list)
+    _previous_lines: list[tuple[type, Any]] = field(default_factory=list)
 
     @property
     def functions(self) -> int:
@@ -299,6 +306,9 @@ class Patch:
             for function, values in self.defaults:
                 self._previous_defaults.append((function, function.__defaults__))
                 function.__defaults__ = values
+            for cls, line in self.first_lines:
+                self._previous_lines.append((cls, cls.__dict__.get("__firstlineno__")))
+                cls.__firstlineno__ = line  # type: ignore[attr-defined]  # 3.13+; inspect.getsource reads it
         except BaseException:
             self.revert()
             raise
@@ -313,8 +323,11 @@ class Patch:
             function.__doc__ = doc
         for function, values in reversed(self._previous_defaults):
             function.__defaults__ = values
+        for cls, line in reversed(self._previous_lines):
+            cls.__firstlineno__ = line
         self._previous = []
         self._previous_defaults = []
+        self._previous_lines = []
 
 
 def _docstring(code: CodeType) -> str | None:
@@ -454,5 +467,29 @@ def plan_patch(
         return None
     changes = len(changed) + len({old.co_qualname for old in defaults} - changed.keys())
     return Patch(
-        path=path, new_code=new_code, module=module, swaps=swaps, defaults=new_defaults, names=names, changed=changes
+        path=path,
+        new_code=new_code,
+        module=module,
+        swaps=swaps,
+        defaults=new_defaults,
+        first_lines=_moved_classes(module, old_code, new_code),
+        names=names,
+        changed=changes,
     )
+
+
+def _moved_classes(module: ModuleType, old: CodeType, new: CodeType) -> list[tuple[type, int]]:
+    """The module's classes whose body starts on another line now, with that line: Python 3.13
+    keeps it as `__firstlineno__` (`inspect.getsource` reads it), which a patch must move too."""
+    lines = {
+        b.co_qualname: b.co_firstlineno
+        for a, b in zip(import_time_codes(old), import_time_codes(new), strict=True)
+        if "__firstlineno__" in a.co_names and a.co_firstlineno != b.co_firstlineno
+    }
+    if not lines:
+        return []
+    return [
+        (value, lines[value.__qualname__])
+        for value in _reachable(module)
+        if isinstance(value, type) and value.__module__ == module.__name__ and value.__qualname__ in lines
+    ]
