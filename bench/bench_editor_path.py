@@ -64,16 +64,6 @@ class Editor:
         )
         self.client.initialized(lsp.InitializedParams())
 
-    def did_save(self, path: Path) -> None:
-        uri = from_fs_path(str(path))
-        assert uri is not None
-        params = lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri))
-
-        async def send() -> None:
-            self.client.text_document_did_save(params)
-
-        asyncio.run_coroutine_threadsafe(send(), self.loop).result(TIMEOUT)
-
     def stop(self) -> None:
         async def shutdown() -> None:
             await self.client.shutdown_async(None)
@@ -86,19 +76,30 @@ class Editor:
 
 
 def _editor_process(root: str, env: dict[str, str], conn: Connection) -> None:
-    """The editor's process: connect, then save and tell its statuses as the benchmark asks."""
+    """The editor's process: connect, then save and tell its statuses as the benchmark asks.
+
+    The requests are read on the client's event loop, so a save is written to the language
+    server's stdin in the same loop turn that reads it, as an editor's own loop would."""
     editor = Editor(Path(root), env)
-    conn.send("connected")
-    while True:
+    stopping = threading.Event()
+
+    def on_request() -> None:
         request = conn.recv()
         if request[0] == "save":
-            editor.did_save(Path(request[1]))
+            uri = from_fs_path(request[1])
+            assert uri is not None
+            editor.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri)))
         elif request[0] == "statuses":
             conn.send(editor.statuses[request[1] :])
         else:
-            editor.stop()
-            conn.send("stopped")
-            return
+            editor.loop.remove_reader(conn.fileno())
+            stopping.set()
+
+    editor.loop.call_soon_threadsafe(editor.loop.add_reader, conn.fileno(), on_request)
+    conn.send("connected")
+    stopping.wait()
+    editor.stop()
+    conn.send("stopped")
 
 
 class EditorProcess:
@@ -186,6 +187,10 @@ class EditorPathServer(Server):
             HOPS[span].append((answered if end is None else at[end]) - at[start])
         STATUS.append(ok_at - at[hops.BATCH_APPLIED])
         return elapsed
+
+    def stop(self) -> None:
+        self.editor.stop()
+        super().stop()
 
 
 def main() -> None:
