@@ -130,7 +130,7 @@ class Server:
         routes = self.root / "project/app/routes.py"
         source = routes.read_text().replace(f"VERSION = {self.version}", f"VERSION = {self.version + 1}")
         self.version += 1
-        started = time.perf_counter()
+        self.started = started = time.perf_counter()
         routes.write_text(source)
         self.saved(routes)
         return self._wait_version(self.version) - started

@@ -24,6 +24,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from hotbed import __version__
 from hotbed.dev.control_server import STATUS_NOTIFICATION
+from hotbed.dev.hops import LSP_SAVE_READ, LSP_STATUS_SENT, hop
 from hotbed.dev.protocol import ChangeParams, Status, converter
 from hotbed_lsp.boundary_imports import boundary_imports
 from hotbed_lsp.diagnostics import BOUNDARY_IMPORT, ENTITY_ERROR, RESTART_CODES, SOURCE, diagnostic
@@ -99,6 +100,8 @@ class HotbedLanguageServer(LanguageServer):
     def send_status(self, project: Project, status: Status) -> None:
         """`hotbed/status`, with the folder of the project it concerns (`root`)."""
         self.protocol.notify(STATUS_NOTIFICATION, {**converter.unstructure(status), "root": str(project.root)})
+        if status.state != "syncing":
+            hop(LSP_STATUS_SENT)
 
     def show_warning(self, message: str) -> None:
         self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, message))
@@ -264,6 +267,7 @@ def did_open(ls: HotbedLanguageServer, params: lsp.DidOpenTextDocumentParams) ->
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 async def did_save(ls: HotbedLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    hop(LSP_SAVE_READ)
     path = _path(params.text_document.uri)
     changes = ls.changes_for([path] if path else [])
     if changes:

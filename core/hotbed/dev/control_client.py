@@ -34,6 +34,7 @@ from hotbed.dev.control_server import (
     control_socket_path,
     new_protocol,
 )
+from hotbed.dev.hops import SYNC_SENT, hop
 from hotbed.dev.protocol import ChangeParams, DumpNode, Report, Status, SyncParams
 
 __all__ = ["BACKOFF", "ControlClient", "ControlError", "NotConnected"]
@@ -63,6 +64,8 @@ class _Connection:
 
     async def call(self, method: str, params: Any) -> Any:
         request = self.protocol.send_request_async(method, params)
+        if method == SYNC:
+            hop(SYNC_SENT)  # written: pygls sends as it makes the request
         done, _ = await asyncio.wait({request, self.task}, return_when=asyncio.FIRST_COMPLETED)
         if request not in done:
             request.cancel()

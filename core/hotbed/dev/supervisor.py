@@ -33,6 +33,7 @@ from rich.console import Console
 from hotbed.dev.batching import ChangeQueue
 from hotbed.dev.console import print_report
 from hotbed.dev.control_server import ControlServer
+from hotbed.dev.hops import STATUS_SENT, SYNC_READ, hop
 from hotbed.dev.protocol import DumpNode, Report, State, Status, report_from_sync
 from hotbed.dev.report import SyncReport
 from hotbed.dev.ui.server import DevUi
@@ -179,6 +180,7 @@ class Supervisor:
 
     async def sync(self, changes: Sequence[Change]) -> Report:
         """Apply `changes` as a batch; no changes means every project source (a full sync)."""
+        hop(SYNC_READ)
         for change in changes:
             self._seen.note(change)  # the watcher will see this save too: it is not news then
         batch = list(changes) or self._project_sources()
@@ -244,7 +246,6 @@ class Supervisor:
                 self._crashes = 0
                 await self._ensure_worker()
                 return self._failed(batch, why)
-            print_report(report, self.console)
             wire = report_from_sync(report, self.spec.project_root, pid=worker.pid)
             if report.nothing_changed and not _reverted(before, batch):
                 # e.g. the watcher seeing a save the editor already synced: the state stands
@@ -253,6 +254,8 @@ class Supervisor:
                 self._set_status("ok", "the files match the code that runs", wire)
             else:
                 self._set_status(wire.state, _describe(wire), wire)
+            hop(STATUS_SENT)
+            print_report(report, self.console)  # after the status: an editor's wait is the shorter one
             result = report.reload
             if result.errors and not result.committed:
                 self.console.print(f"[dim]↩ rolled back: worker {worker.pid} keeps serving the last good code[/]")

@@ -28,10 +28,12 @@ from rich.console import Console
 from starlette.types import ASGIApp
 
 from hotbed.dev.handover import HandoverProtocol
+from hotbed.dev.hops import BATCH_APPLIED, BATCH_READ, hop
 from hotbed.dev.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
 from hotbed.dev.protocol import DumpNode
 from hotbed.dev.proxy import AppProxy
 from hotbed.dev.report import SyncReport
+from hotbed.dev.warmup import warm
 from hotbed.exceptions import ConfigError
 from hotbed.reload import hmr
 from hotbed.reload.engine import DEFAULT_BOUNDARIES, DEFAULT_RESTART
@@ -217,9 +219,14 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
 
     def on_message(message: Message) -> None:
         if isinstance(message, ApplyBatch):
+            hop(BATCH_READ)
             # Synchronous on purpose: the loop runs no request code until the reload commits.
             report = _apply(served, message.changes, spec.project_root)
+            hop(BATCH_APPLIED)
             conn.send(BatchApplied(report, hmr.read_files()))
+            if isinstance(served.asgi, AppProxy):  # after the answer: the status need not wait
+                with contextlib.suppress(ConfigError):  # no app to warm: the next request says why
+                    warm(served.asgi.app)
         elif isinstance(message, DumpRequest):
             conn.send(DumpResult(_dump(served)))
 

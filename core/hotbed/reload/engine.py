@@ -1,8 +1,10 @@
 """The engine: owns the module graph and the import hooks, plans and runs reloads.
 
-It runs a little past 400 lines on purpose: planning a batch and its two ways of applying
-it (patching in place, re-executing as a transaction) share the lock, the graph and the
-compiled code, and splitting them would hand that state around instead.
+It runs past 400 lines on purpose: planning a batch and its two ways of applying it
+(patching in place, re-executing as a transaction) share the lock, the graph and the
+compiled code, and splitting them would hand that state around instead; the facts about
+files (which are the project's, per folder) are asked by every import and keep caches the
+reloads read too.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import contextlib
 import logging
 import os
 import sys
-import sysconfig
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,7 +26,9 @@ from hotbed.reload.globs import GlobSet
 from hotbed.reload.graph import ModuleGraph, Node
 from hotbed.reload.hot import HotContext, set_context_source
 from hotbed.reload.import_calls import STARTUP, ImportCalls
+from hotbed.reload.import_calls import available as import_calls_observable
 from hotbed.reload.patcher import Patch, changed_functions, plan_patch
+from hotbed.reload.reads import LIBRARY_PREFIXES as _LIBRARY_PREFIXES
 from hotbed.reload.reads import FileReads
 from hotbed.reload.tracker import ImportTracker, file_hash
 from hotbed.reload.transaction import Outcome, Transaction
@@ -39,6 +42,10 @@ DEFAULT_BOUNDARIES = ("**/*.py",)
 DEFAULT_RESTART = (".env", "pyproject.toml", "hotbed.toml")
 # Folders under a project root that never hold project modules.
 _EXCLUDED_DIRS = frozenset({".venv", "venv", "site-packages", "dist-packages", "node_modules", ".hotbed", ".git"})
+
+# What `Engine._folder_kind` says of a folder that holds no project modules, or resolves out of the root.
+_NOT_PROJECT = "\0not a project folder"
+_LINKED_OUT = "\0links out of the project"
 
 _current: Engine | None = None
 
@@ -67,6 +74,9 @@ class Engine:
         self.executing: dict[str, int] = {}
         # path -> (source digest, code) of what reloads compiled or loaded: see `load_code`.
         self.compiled: dict[str, tuple[bytes, CodeType]] = {}
+        # The same for the changed sources of the batch being applied, compiled once for its
+        # startup check, its patch and its transaction alike; emptied when the batch ends.
+        self.fresh: dict[str, tuple[bytes, CodeType]] = {}
         self.transaction: Transaction | None = None
         self.commit_hooks: list[CommitHook] = []
         # Which project functions ran while modules executed: those are re-executed, not patched.
@@ -79,13 +89,13 @@ class Engine:
         # Seconds a reload may spend executing modules before it is rolled back (None: no limit).
         self.execution_timeout: float | None = EXECUTION_TIMEOUT
         self._project_files: dict[str, bool] = {}
-        self._folders_out: dict[str, bool] = {}  # folder -> whether it resolves outside the root
+        # Per folder, decided once: its root-relative path with a trailing `/` when it holds project
+        # modules, else `_NOT_PROJECT` or `_LINKED_OUT` (a folder resolving outside the root).
+        self._folders: dict[str, str] = {}
         self._listings: dict[str, tuple[set[str], set[str]]] = {}  # folder -> (its files, its links)
         self._relative_paths: dict[str, str | None] = {}  # every import asks three times; answer once
-        paths = sysconfig.get_paths()
-        self._excluded_prefixes = tuple(
-            {os.path.abspath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-        )
+        # Calls on every module's execution, bound once; nothing to call where nothing observes (3.11).
+        self._calls_started = self.import_calls.started if import_calls_observable() else None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -129,37 +139,63 @@ class Engine:
     def is_project_file(self, path: str) -> bool:
         known = self._project_files.get(path)
         if known is None:
-            rel = self._under_root(path)
-            known = (
-                rel is not None
-                and _EXCLUDED_DIRS.isdisjoint(rel.split("/")[:-1])
-                and not os.path.abspath(path).startswith(self._excluded_prefixes)
-            )
-            if known and self._points_out(path):
-                known = self._linked_out(path)
-            self._project_files[path] = known
+            known = self.project_rel(path) is not None
         return known
 
-    def _points_out(self, path: str) -> bool:
-        """Whether a file under the root resolves outside it: itself a link out, or in a folder that is.
-        A folder is listed and resolved once (resolving every file took a tenth of a cold import)."""
+    def project_rel(self, path: str) -> str | None:
+        """The root-relative path of a project module file, None for any other file.
+
+        Decided per folder (under the root, in no tool or library folder, not resolving
+        outside the root), then per file only whether it is itself a link out: the import
+        of every module asks, and a path's own `abspath` and `realpath` cost more than the
+        rest of its hook."""
+        if self._project_files.get(path) is False:
+            return None  # decided (a link out of the root warned about once)
         folder, _, name = path.rpartition(os.sep)
+        rel_folder = self._folders.get(folder)
+        if rel_folder is None:
+            rel_folder = self._folder_kind(folder)
+        if rel_folder is _NOT_PROJECT:
+            self._project_files[path] = False
+            return None
+        if rel_folder is _LINKED_OUT or self._links_out(folder, name, path):
+            self._project_files[path] = self._linked_out(path)
+            return None
+        self._project_files[path] = True
+        rel = rel_folder + name
+        if folder in self._folders:  # an absolute folder: the answer holds whatever the working directory
+            self._relative_paths[path] = rel
+        return rel
+
+    def _folder_kind(self, folder: str) -> str:
+        """The root-relative path (ending in `/`, or empty for the root) of a folder holding
+        project modules; `_NOT_PROJECT` or `_LINKED_OUT` otherwise. Kept for absolute folders."""
+        absolute = os.path.abspath(folder or os.curdir)
+        inside = absolute + os.sep  # as the prefixes end
+        rel = next((inside[len(p) :].replace(os.sep, "/") for p in self._root_prefixes if inside.startswith(p)), None)
+        kind: str
+        if rel is None or not _EXCLUDED_DIRS.isdisjoint(rel.split("/")) or inside.startswith(_LIBRARY_PREFIXES):
+            kind = _NOT_PROJECT
+        elif not (os.path.realpath(absolute) + os.sep).startswith(self._root_prefixes):
+            kind = _LINKED_OUT
+        else:
+            kind = rel
+        if absolute == folder:  # a relative folder's answer depends on the working directory
+            self._folders[folder] = kind
+        return kind
+
+    def _links_out(self, folder: str, name: str, path: str) -> bool:
+        """Whether a file of a project folder is itself a symlink out of the root. One listing per
+        folder says which of its files are links (a file new since: listed again)."""
         listing = self._listings.get(folder)
         if listing is None or name not in listing[0]:
-            # One listing per folder says which of its files are links (a new file: listed again).
             try:
-                with os.scandir(folder) as entries:
+                with os.scandir(folder or os.curdir) as entries:
                     found = [(entry.name, entry.is_symlink()) for entry in entries]
             except OSError:
                 found = []
             listing = self._listings[folder] = ({n for n, _ in found}, {n for n, link in found if link})
-        if name in listing[1]:
-            return self._under_root(os.path.realpath(path)) is None
-        out = self._folders_out.get(folder)
-        if out is None:
-            real = os.path.realpath(folder) + os.sep
-            out = self._folders_out[folder] = not real.startswith(self._root_prefixes)
-        return out
+        return name in listing[1] and self._under_root(os.path.realpath(path)) is None
 
     def _is_data_file(self, path: str) -> bool:
         """A file of the project's own (not in a tool or virtualenv folder), or a `.env` beside it."""
@@ -176,11 +212,10 @@ class Engine:
         """Bracket the app's startup (its lifespan): what runs and what is read then is recorded,
         and a change to it restarts the worker, since only a new startup renews its results."""
         self._starting_up = True
-        self.import_calls.started(STARTUP)
         try:
-            yield
+            with self.import_calls.starting_up():
+                yield
         finally:
-            self.import_calls.finished()
             self._starting_up = False
 
     def _linked_out(self, path: str) -> bool:
@@ -188,8 +223,9 @@ class Engine:
         logger.warning("not tracking %s: it is a symlink to %s, outside the project", path, os.path.realpath(path))
         return False
 
-    def bytecode_cache_path(self, path: str) -> str:
-        rel = self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
+    def bytecode_cache_path(self, path: str, rel: str | None = None) -> str:
+        """Where hotbed caches a project file's bytecode (`rel`: its root-relative path, when known)."""
+        rel = rel or self._under_root(path) or os.path.abspath(path).lstrip(os.sep)
         return f"{self._bytecode_folder}{rel}{self._bytecode_suffix}"
 
     def relative(self, path: str) -> str:
@@ -198,16 +234,15 @@ class Engine:
 
     # -- hooks called by the tracker and the loader --------------------------------------
 
-    def before_exec(self, name: str, path: str, digest: bytes | None) -> Node:
+    def before_exec(self, name: str, path: str, digest: bytes | None, rel: str | None = None) -> Node:
         node = self.graph.by_name.get(name)
         transaction = self.transaction
         if node is None or node.path != path:
             if node is not None:
                 self.graph.remove(node)
-            rel = self.relative(path)
-            node = self.graph.add(Node(name=name, path=path, rel=rel, boundary=self.boundaries.matches(rel)))
-            node.seq = self.graph.next_seq()  # start order: re-executing in it replays the first import
-            node.source_hash = digest or b""
+            rel = rel or self.relative(path)
+            # Numbered in start order (`add`): re-executing in it replays the first import.
+            node = self.graph.add(Node(name, path, rel, self.boundaries.matches(rel), digest or b""))
             if transaction is not None:
                 transaction.new_nodes.append(node)
         else:
@@ -218,11 +253,13 @@ class Engine:
                 self.graph.clear_static_deps(node)
         node.pending_context = None
         self.executing[name] = self.executing.get(name, 0) + 1
-        self.import_calls.started(name)
+        if self._calls_started is not None:
+            self._calls_started(name)
         return node
 
     def after_exec(self, node: Node, *, ok: bool) -> None:
-        self.import_calls.finished()
+        if self._calls_started is not None:
+            self.import_calls.finished()
         depth = self.executing.get(node.name, 1) - 1
         if depth:
             self.executing[node.name] = depth
@@ -277,14 +314,21 @@ class Engine:
             return RestartReason("restart-glob", path, path, f"{rel} changed (a restart file)")
         return None
 
-    def _ran_at_startup(self, node: Node, content: bytes) -> list[RestartReason]:
+    def _new_code(self, path: str, content: bytes, digest: bytes) -> CodeType:
+        """A changed source compiled, once per batch (raises SyntaxError or ValueError)."""
+        known = self.fresh.get(path)
+        if known is None or known[0] != digest:
+            known = self.fresh[path] = (digest, compile(content, path, "exec", dont_inherit=True))
+        return known[1]
+
+    def _ran_at_startup(self, node: Node, content: bytes, digest: bytes) -> list[RestartReason]:
         """A restart when a function whose body changed ran while the app started up."""
         ran = self.import_calls.ran_at_startup(node.path)
         known = self.compiled.get(node.path)
         if not ran or known is None:
             return []
         try:
-            new = compile(content, node.path, "exec", dont_inherit=True)
+            new = self._new_code(node.path, content, digest)
         except (SyntaxError, ValueError):
             return []  # the reload reports it
         names = sorted(ran.intersection(changed_functions(known[1], new)))
@@ -345,79 +389,84 @@ class Engine:
     def _reload_batch(self, changes: Iterable[Change]) -> ReloadResult:
         started = time.perf_counter()
         with self.lock:
-            if self.transaction is not None:
-                raise EngineStateError("reload() called while a reload is running")
-            changed: list[Node] = []
-            removed: list[Node] = []
-            readers: list[Node] = []  # modules that read a changed data file while executing
-            data: list[str] = []
-            reasons: list[RestartReason] = []
-            hashes: dict[Node, bytes] = {}
-            contents: dict[Node, bytes] = {}
-            seen: set[str] = set()
-            for change in changes:
-                path = os.path.abspath(change.path)
-                if path in seen:
-                    continue
-                seen.add(path)
-                reason = self._restart_reason(path)
-                if reason is not None:
-                    reasons.append(reason)
-                    continue
-                nodes = self.graph.at(path)
-                if not nodes:
-                    read = self._read_file_changed(path)
-                    if isinstance(read, RestartReason):
-                        reasons.append(read)
-                    elif read:
-                        readers.extend(read)
-                        data.append(path)
-                    continue
-                try:
-                    content = Path(path).read_bytes()
-                except FileNotFoundError:
-                    removed.extend(nodes)
-                    continue
-                digest = file_hash(content)
-                for node in nodes:
-                    if digest != node.source_hash:
-                        changed.append(node)
-                        hashes[node] = digest
-                        contents[node] = content
-                        reasons.extend(self._ran_at_startup(node, content))
-            if changed and not removed and not reasons and not readers:
-                # Bodies only: patched in place, before any importer is even looked at.
-                patched = self._patch(changed, contents, hashes, started)
-                if patched is not None:
-                    return patched
-            plan: dict[Node, None] = {}
-            for node in changed:
-                order, why = self.graph.propagate(node)
-                plan.update(dict.fromkeys(order))
-                reasons.extend(why)
-            for node in removed:
-                order, why = self.graph.propagate(node, include_start=False)
-                plan.update(dict.fromkeys(order))
-                reasons.extend(why)
-            for node in readers:
-                order, why = self.graph.propagate(node)
-                plan.update(dict.fromkeys(order))
-                reasons.extend(why)
-            changed_paths = tuple(dict.fromkeys([*(n.path for n in (*changed, *removed)), *data]))
-            if reasons:
-                not_modules = ("restart-glob", "read-at-run-time", "startup")
-                changed_paths = tuple(
-                    dict.fromkeys([*changed_paths, *(r.path for r in reasons if r.kind in not_modules)])
-                )
-                return ReloadResult(
-                    changed=changed_paths,
-                    restart=tuple(dict.fromkeys(reasons)),
-                    duration=time.perf_counter() - started,
-                    root=str(self.root),
-                )
-            if not plan and not removed:
-                return ReloadResult(duration=time.perf_counter() - started, root=str(self.root))
-            return self._run(list(plan), removed, changed_paths, started)
+            try:
+                return self._apply_batch(changes, started)
+            finally:
+                self.fresh.clear()  # what the batch compiled is current now, or thrown away
+
+    def _apply_batch(self, changes: Iterable[Change], started: float) -> ReloadResult:
+        """The batch, under the lock `_reload_batch` holds."""
+        if self.transaction is not None:
+            raise EngineStateError("reload() called while a reload is running")
+        changed: list[Node] = []
+        removed: list[Node] = []
+        readers: list[Node] = []  # modules that read a changed data file while executing
+        data: list[str] = []
+        reasons: list[RestartReason] = []
+        hashes: dict[Node, bytes] = {}
+        contents: dict[Node, bytes] = {}
+        seen: set[str] = set()
+        for change in changes:
+            path = os.path.abspath(change.path)
+            if path in seen:
+                continue
+            seen.add(path)
+            reason = self._restart_reason(path)
+            if reason is not None:
+                reasons.append(reason)
+                continue
+            nodes = self.graph.at(path)
+            if not nodes:
+                read = self._read_file_changed(path)
+                if isinstance(read, RestartReason):
+                    reasons.append(read)
+                elif read:
+                    readers.extend(read)
+                    data.append(path)
+                continue
+            try:
+                content = Path(path).read_bytes()
+            except FileNotFoundError:
+                removed.extend(nodes)
+                continue
+            digest = file_hash(content)
+            for node in nodes:
+                if digest != node.source_hash:
+                    changed.append(node)
+                    hashes[node] = digest
+                    contents[node] = content
+                    reasons.extend(self._ran_at_startup(node, content, digest))
+        if changed and not removed and not reasons and not readers:
+            # Bodies only: patched in place, before any importer is even looked at.
+            patched = self._patch(changed, contents, hashes, started)
+            if patched is not None:
+                return patched
+        plan: dict[Node, None] = {}
+        for node in changed:
+            order, why = self.graph.propagate(node)
+            plan.update(dict.fromkeys(order))
+            reasons.extend(why)
+        for node in removed:
+            order, why = self.graph.propagate(node, include_start=False)
+            plan.update(dict.fromkeys(order))
+            reasons.extend(why)
+        for node in readers:
+            order, why = self.graph.propagate(node)
+            plan.update(dict.fromkeys(order))
+            reasons.extend(why)
+        changed_paths = tuple(dict.fromkeys([*(n.path for n in (*changed, *removed)), *data]))
+        if reasons:
+            not_modules = ("restart-glob", "read-at-run-time", "startup")
+            changed_paths = tuple(dict.fromkeys([*changed_paths, *(r.path for r in reasons if r.kind in not_modules)]))
+            return ReloadResult(
+                changed=changed_paths,
+                restart=tuple(dict.fromkeys(reasons)),
+                duration=time.perf_counter() - started,
+                root=str(self.root),
+            )
+        if not plan and not removed:
+            return ReloadResult(duration=time.perf_counter() - started, root=str(self.root))
+        return self._run(list(plan), removed, changed_paths, started)
 
     def _patch(
         self, changed: list[Node], contents: dict[Node, bytes], hashes: dict[Node, bytes], started: float
@@ -432,12 +481,11 @@ class Engine:
             if known is None or not node.boundary or (node.context is not None and node.context.declined):
                 return None  # a restart or a re-execution decides, as for any other change
             try:
-                new_code = compile(contents[node], node.path, "exec", dont_inherit=True)
+                new_code = self._new_code(node.path, contents[node], hashes[node])
             except (SyntaxError, ValueError):
                 return None  # the transaction reports it, located
-            patch = plan_patch(
-                node.path, known[1], new_code, sys.modules.get(node.name), partial(self.import_calls.ran, node.path)
-            )
+            module = sys.modules.get(node.name)
+            patch = plan_patch(node.path, known[1], new_code, module, partial(self.import_calls.ran, node.path, module))
             if patch is None:
                 return None
             patches.append((node, patch))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hotbed.reload.types import RestartReason
@@ -15,24 +14,44 @@ if TYPE_CHECKING:
 __all__ = ["ModuleGraph", "Node"]
 
 
-@dataclass(eq=False, slots=True)
 class Node:
-    """A project module. Identity is the file; `name` is its dotted module name."""
+    """A project module. Identity is the file; `name` is its dotted module name.
 
-    name: str
-    path: str
-    rel: str
-    boundary: bool
-    seq: int = 0
-    version: int = 0
-    static_deps: set[Node] = field(default_factory=set)
-    runtime_deps: set[Node] = field(default_factory=set)
-    dependents: set[Node] = field(default_factory=set)
-    external: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
-    context: HotContext | None = None
-    pending_context: HotContext | None = None
-    source_hash: bytes = b""
+    A plain class with slots rather than a dataclass: one is made per imported module, and
+    the generated `__init__` with its default factories cost twice this one."""
+
+    __slots__ = (
+        "boundary",
+        "context",
+        "data",
+        "dependents",
+        "external",
+        "name",
+        "path",
+        "pending_context",
+        "rel",
+        "runtime_deps",
+        "seq",
+        "source_hash",
+        "static_deps",
+        "version",
+    )
+
+    def __init__(self, name: str, path: str, rel: str, boundary: bool, source_hash: bytes = b"") -> None:
+        self.name = name
+        self.path = path
+        self.rel = rel
+        self.boundary = boundary
+        self.source_hash = source_hash
+        self.seq = 0  # the start order, given by `ModuleGraph.add`
+        self.version = 0
+        self.static_deps: set[Node] = set()
+        self.runtime_deps: set[Node] = set()
+        self.dependents: set[Node] = set()
+        self.external = False
+        self.data: dict[str, Any] = {}
+        self.context: HotContext | None = None
+        self.pending_context: HotContext | None = None
 
     @property
     def dependencies(self) -> set[Node]:
@@ -68,13 +87,16 @@ class ModuleGraph:
         return self.by_path.get(path, [])
 
     def add(self, node: Node) -> Node:
-        self.by_name[node.name] = node
-        self.by_path.setdefault(node.path, []).append(node)
-        return node
-
-    def next_seq(self) -> int:
+        """Add a module that just started executing, numbered after every module added before."""
         self._seq += 1
-        return self._seq
+        node.seq = self._seq
+        self.by_name[node.name] = node
+        same_file = self.by_path.get(node.path)
+        if same_file is None:
+            self.by_path[node.path] = [node]
+        else:
+            same_file.append(node)
+        return node
 
     def add_edge(self, importer: Node, imported: Node, static: bool) -> None:
         if importer is imported:

@@ -10,19 +10,26 @@ On Python 3.12 and later the interpreter reports every function start (`sys.moni
 which sees calls however they are made: through another function, a registry, a
 metaclass. Only while a project module executes, and code outside the project is switched
 off after its first start, so the cost is one callback per project function call at
-import. Python 3.11 has no such hook at an acceptable price (a profile function would see
-every call of every library at import), so there the patcher falls back on reading the
-bytecode (`patcher.uses_at_import`), followed through the project's own function bodies.
+import. Python 3.11 has no such hook at an acceptable price for imports (even the C
+profiler doubles an app's import: it sees every call of every library), so there the
+patcher falls back on reading the bytecode (`patcher.uses_at_import`), followed through
+the project's own function bodies; and a function import-time code handed to a library
+that keeps something else under its name (a `declared_attr` became a column) counts as
+run, since the library may have called it. The app's startup runs once per worker and is
+short next to the imports: on 3.11 the C profiler (`cProfile`) records what ran in it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import cProfile
+import functools
 import sys
-from collections.abc import Callable, Collection, Mapping
-from types import CodeType
+from collections.abc import Callable, Collection, Iterator, Mapping
+from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-from hotbed.reload.patcher import function_codes, import_time_codes, uses_at_import
+from hotbed.reload.patcher import function_codes, handed_over, import_time_codes, uses_at_import
 
 __all__ = ["STARTUP", "ImportCalls", "available"]
 
@@ -68,10 +75,13 @@ class ImportCalls:
     def observing(self) -> bool:
         return self._tool is not None or (available() and self._claim() is not None)
 
-    def ran(self, path: str, qualnames: Collection[str], names: frozenset[str]) -> bool:
+    def ran(self, path: str, module: ModuleType | None, qualnames: Collection[str], names: frozenset[str]) -> bool:
         """Whether one of the functions (`qualnames` of `path`; simple `names`) ran at some import."""
         if self.observing:
             return any((path, qualname) in self._ran for qualname in qualnames)
+        known = self._compiled.get(path)
+        if known is not None and module is not None and _kept_by_a_library(known[1], module, qualnames):
+            return True
         return self._reached_by_name(names)
 
     def ran_at_startup(self, path: str) -> set[str]:
@@ -138,6 +148,29 @@ class ImportCalls:
                 if not counts[caller]:
                     del counts[caller]
 
+    @contextlib.contextmanager
+    def starting_up(self) -> Iterator[None]:
+        """Record the project functions that run while the app starts up (its lifespan)."""
+        if _monitoring is not None or sys.getprofile() is not None:
+            # 3.12+: monitoring, as for imports. 3.11 under a profiler or debugger of the user's:
+            # taking its place would blind it, and only the bytecode fallback answers.
+            self.started(STARTUP)
+            try:
+                yield
+            finally:
+                self.finished()
+            return
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            yield
+        finally:
+            profiler.disable()
+            for entry in profiler.getstats():
+                code = entry.code
+                if isinstance(code, CodeType) and self._is_project_file(code.co_filename):
+                    self._at_startup.add((code.co_filename, code.co_qualname))
+
     def started(self, name: str) -> None:
         if _monitoring is None:
             return  # nothing to observe with (3.11): the bytecode fallback needs no stack
@@ -182,6 +215,31 @@ class ImportCalls:
             return None  # another thread, between two imports
         (self._at_startup if self._stack[0] == STARTUP else self._ran).add((code.co_filename, code.co_qualname))
         return _monitoring.DISABLE
+
+
+# What keeps a function to call it later, as the function itself would be kept: the builtin
+# descriptors and functools' wrappers (a cache, a partial), or the function unwrapped.
+_TRANSPARENT = (FunctionType, staticmethod, classmethod, property, functools.partial, functools.cached_property)
+
+
+def _kept_by_a_library(code: CodeType, module: ModuleType, qualnames: Collection[str]) -> bool:
+    """Whether one of the functions was handed over at import and its name now holds something else.
+
+    `@declared_attr def __tablename__(cls)`: SQLAlchemy called it while the class was made,
+    and the class holds a string there now. A route handler, a validator or a property
+    keeps the function (or a builtin descriptor of it), called later: those are patched.
+    """
+    handed = handed_over(code)
+    for qualname in qualnames:
+        if "<locals>" in qualname or qualname.rsplit(".", 1)[-1] not in handed:
+            continue
+        target: Any = module
+        for part in qualname.split("."):
+            namespace = getattr(target, "__dict__", None)
+            target = namespace.get(part) if isinstance(namespace, Mapping) else None
+        if not isinstance(target, _TRANSPARENT) and not isinstance(target, functools._lru_cache_wrapper):
+            return True
+    return False
 
 
 class _Index:

@@ -14,6 +14,10 @@ import-time code uses (called, passed to a decorator or a registry), in the modu
 a module that imports it, may have left results of its old body behind; a changed
 function whose live object cannot be found cannot be patched; comprehensions and
 generator expressions at import time are import-time code.
+
+It runs past 400 lines: deciding that two compiled versions differ only in bodies and
+finding the live objects a patch must touch (functions, caches, a moved class's first
+line) read the same code objects, and split apart each half would walk them again.
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ from dataclasses import dataclass, field
 from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
-__all__ = ["Patch", "changed_functions", "function_codes", "import_time_codes", "plan_patch", "uses_at_import"]
+__all__ = [
+    "Patch",
+    "changed_functions",
+    "function_codes",
+    "handed_over",
+    "import_time_codes",
+    "plan_patch",
+    "uses_at_import",
+]
 
 # Code objects that run while the module executes, not when something is called later.
 _IMPORT_TIME = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>")
@@ -245,7 +257,7 @@ def uses_at_import(code: CodeType) -> frozenset[str]:
     return frozenset(name for part in import_time_codes(code) for name in _called(list(dis.get_instructions(part))))
 
 
-def _handed_over(code: CodeType) -> frozenset[str]:
+def handed_over(code: CodeType) -> frozenset[str]:
     """Functions import-time code gives to something as it defines them (a decorator, a call):
     what received them may have read their docstring (a route's description, a command's help)."""
     found: set[str] = set()
@@ -273,8 +285,11 @@ class Patch:
     names: frozenset[str] = frozenset()  # the simple names of the changed functions
     changed: int = 0  # functions that behave differently (the others only moved)
     defaults: list[tuple[FunctionType, tuple[Any, ...]]] = field(default_factory=list)
+    # Classes whose body moved, and the line it starts at now (`__firstlineno__`, Python 3.13+).
+    first_lines: list[tuple[type, int]] = field(default_factory=list)
     _previous: list[tuple[FunctionType, CodeType, str | None]] = field(default_factory=list)
     _previous_defaults: list[tuple[FunctionType, tuple[Any, ...] | None]] = field(default_factory=list)
+    _previous_lines: list[tuple[type, Any]] = field(default_factory=list)
 
     @property
     def functions(self) -> int:
@@ -291,6 +306,9 @@ class Patch:
             for function, values in self.defaults:
                 self._previous_defaults.append((function, function.__defaults__))
                 function.__defaults__ = values
+            for cls, line in self.first_lines:
+                self._previous_lines.append((cls, cls.__dict__.get("__firstlineno__")))
+                cls.__firstlineno__ = line  # type: ignore[attr-defined]  # 3.13+; inspect.getsource reads it
         except BaseException:
             self.revert()
             raise
@@ -305,8 +323,11 @@ class Patch:
             function.__doc__ = doc
         for function, values in reversed(self._previous_defaults):
             function.__defaults__ = values
+        for cls, line in reversed(self._previous_lines):
+            cls.__firstlineno__ = line
         self._previous = []
         self._previous_defaults = []
+        self._previous_lines = []
 
 
 def _docstring(code: CodeType) -> str | None:
@@ -423,10 +444,10 @@ def plan_patch(
         for part in name.split(".")
         if part != "<locals>"
     }
-    if redocumented & (_handed_over(old_code) | _loaded_at_import(old_code)):
+    if redocumented & (handed_over(old_code) | _loaded_at_import(old_code)):
         return None  # what it was handed to at import may show the old docstring (an OpenAPI description)
     redefaulted = {code.co_name for code in defaults}
-    if redefaulted & (_handed_over(old_code) | _loaded_at_import(old_code)):
+    if redefaulted & (handed_over(old_code) | _loaded_at_import(old_code)):
         return None  # what it was handed to may have read its defaults (FastAPI's query parameters)
     if ran_at_import([code.co_qualname for code in defaults], frozenset(redefaulted)):
         return None
@@ -446,5 +467,29 @@ def plan_patch(
         return None
     changes = len(changed) + len({old.co_qualname for old in defaults} - changed.keys())
     return Patch(
-        path=path, new_code=new_code, module=module, swaps=swaps, defaults=new_defaults, names=names, changed=changes
+        path=path,
+        new_code=new_code,
+        module=module,
+        swaps=swaps,
+        defaults=new_defaults,
+        first_lines=_moved_classes(module, old_code, new_code),
+        names=names,
+        changed=changes,
     )
+
+
+def _moved_classes(module: ModuleType, old: CodeType, new: CodeType) -> list[tuple[type, int]]:
+    """The module's classes whose body starts on another line now, with that line: Python 3.13
+    keeps it as `__firstlineno__` (`inspect.getsource` reads it), which a patch must move too."""
+    lines = {
+        b.co_qualname: b.co_firstlineno
+        for a, b in zip(import_time_codes(old), import_time_codes(new), strict=True)
+        if "__firstlineno__" in a.co_names and a.co_firstlineno != b.co_firstlineno
+    }
+    if not lines:
+        return []
+    return [
+        (value, lines[value.__qualname__])
+        for value in _reachable(module)
+        if isinstance(value, type) and value.__module__ == module.__name__ and value.__qualname__ in lines
+    ]

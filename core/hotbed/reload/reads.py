@@ -32,11 +32,16 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any, Literal
 
-__all__ = ["FileReads", "loader_read"]
+__all__ = ["LIBRARY_PREFIXES", "FileReads", "loader_read"]
 
 _SKIPPED_SUFFIXES = (".py", ".pyc", ".pyi", ".so", ".pth", ".sqlite", ".sqlite3", ".db", "-journal", "-wal", "-shm")
 _HOTBED = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-_STDLIB = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib")})
+_PATHS = sysconfig.get_paths()
+_STDLIB = tuple({os.path.abspath(_PATHS[k]) + os.sep for k in ("stdlib", "platstdlib")})
+# Where installed code lives, never the project's own modules: the engine asks it too (once per process).
+LIBRARY_PREFIXES = tuple(
+    {os.path.abspath(_PATHS[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in _PATHS}
+)
 _current: FileReads | None = None
 _builtin_open = io.open
 

@@ -37,8 +37,9 @@ class CodeCache(Protocol):
     """Where `load_code` keeps what it compiled: the engine, seen from below."""
 
     compiled: dict[str, tuple[bytes, CodeType]]
+    fresh: dict[str, tuple[bytes, CodeType]]  # changed sources the batch being applied compiled already
 
-    def bytecode_cache_path(self, path: str) -> str: ...
+    def bytecode_cache_path(self, path: str, rel: str | None = None) -> str: ...
 
 
 class TrackerHost(CodeCache, Protocol):
@@ -47,8 +48,8 @@ class TrackerHost(CodeCache, Protocol):
     graph: ModuleGraph
     executing: dict[str, int]
 
-    def is_project_file(self, path: str) -> bool: ...
-    def before_exec(self, name: str, path: str, digest: bytes | None) -> Node: ...
+    def project_rel(self, path: str) -> str | None: ...
+    def before_exec(self, name: str, path: str, digest: bytes | None, rel: str | None = None) -> Node: ...
     def after_exec(self, node: Node, *, ok: bool) -> None: ...
     def record_import(self, importer: Node | None, targets: Iterable[str]) -> None: ...
     def staged_code(self, fullname: str) -> tuple[str, Any, bool] | None: ...
@@ -87,7 +88,7 @@ def _write_cache(path: str, data: bytes) -> None:
 _RACY_NS = 2_000_000_000
 
 
-def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[CodeType, bytes]:
+def load_code(engine: CodeCache, path: str, *, verify: bool = False, cache: str = "") -> tuple[CodeType, bytes]:
     """A project file's code and source digest, from hotbed's bytecode cache when it is fresh.
 
     Python's `.pyc` header keeps whole seconds, so two saves within one second with the
@@ -97,7 +98,7 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
     source anyway and must not run stale code whatever the clock did; what it finds is
     kept in memory (`Engine.compiled`), so a module re-executed again is neither read
     from the cache nor compiled, even where bytecode is not written at all. Python's own
-    `__pycache__` is left alone for plain runs.
+    `__pycache__` is left alone for plain runs. `cache`: the cache file, when the caller knows it.
     """
     st = os.stat(path)  # before reading, so the cached mtime is never newer than the bytes
     source = digest = None
@@ -108,7 +109,7 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
         known = engine.compiled.get(path)
         if known is not None and known[0] == digest:
             return known[1], digest
-    cache = engine.bytecode_cache_path(path)
+    cache = cache or engine.bytecode_cache_path(path)
     try:
         with io.open_code(cache) as file:
             data = file.read()
@@ -133,7 +134,8 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
     known = engine.compiled.get(path)
     if known is not None and known[0] == digest:
         return known[1], digest
-    code = compile(source, path, "exec", dont_inherit=True)
+    fresh = engine.fresh.get(path)
+    code = fresh[1] if fresh is not None and fresh[0] == digest else compile(source, path, "exec", dont_inherit=True)
     engine.compiled[path] = (digest, code)
     if not sys.dont_write_bytecode and time.time_ns() - st.st_mtime_ns > _RACY_NS:
         with contextlib.suppress(OSError):  # a read-only checkout still runs, uncached
@@ -144,16 +146,28 @@ def load_code(engine: CodeCache, path: str, *, verify: bool = False) -> tuple[Co
 class ProjectLoader(importlib.machinery.SourceFileLoader):
     """Loads a project module, caches its bytecode, reports its execution to the engine."""
 
-    def __init__(self, engine: TrackerHost, fullname: str, path: str, code: CodeType | None = None) -> None:
-        super().__init__(fullname, path)
+    def __init__(
+        self,
+        engine: TrackerHost,
+        fullname: str,
+        path: str,
+        code: CodeType | None = None,
+        rel: str | None = None,
+        cache: str = "",
+    ) -> None:
+        # `FileLoader.__init__`'s two attributes, set here: one loader is made per imported module.
+        self.name = fullname
+        self.path = path
         self._engine = engine
         self._code = code
+        self._rel = rel  # root-relative path, when the finder knows it
+        self._cache = cache  # bytecode cache file, likewise
         self.digest: bytes | None = None
 
     def get_code(self, fullname: str) -> CodeType:
         if self._code is not None:
             return self._code
-        code, self.digest = load_code(self._engine, self.path)
+        code, self.digest = load_code(self._engine, self.path, cache=self._cache)
         return code
 
     def get_data(self, path: str) -> bytes:
@@ -163,10 +177,12 @@ class ProjectLoader(importlib.machinery.SourceFileLoader):
         return super().get_data(path)
 
     def exec_module(self, module: ModuleType) -> None:
-        code = self.get_code(module.__name__)
+        code = self._code
+        if code is None:
+            code, self.digest = load_code(self._engine, self.path, cache=self._cache)
         self._code = None
         engine = self._engine
-        node = engine.before_exec(module.__name__, self.path, self.digest)
+        node = engine.before_exec(module.__name__, self.path, self.digest, self._rel)
         try:
             exec(code, module.__dict__)
         except BaseException:
@@ -216,12 +232,17 @@ class _ProjectFinder(_Finder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        engine = self._engine
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
-        if spec is not None and spec.origin and spec.origin.endswith(".py") and engine.is_project_file(spec.origin):
-            spec.loader = ProjectLoader(engine, fullname, spec.origin)
-            # `__cached__` names hotbed's cache, where the bytecode really is; also far cheaper to compute.
-            spec.cached = engine.bytecode_cache_path(spec.origin)
+        if spec is None:
+            return None
+        origin = spec.origin
+        if origin and origin.endswith(".py"):
+            engine = self._engine
+            rel = engine.project_rel(origin)
+            if rel is not None:
+                # `__cached__` names hotbed's cache, where the bytecode really is; also far cheaper to compute.
+                spec.cached = cache = engine.bytecode_cache_path(origin, rel)
+                spec.loader = ProjectLoader(engine, fullname, origin, None, rel, cache)
         return spec
 
 

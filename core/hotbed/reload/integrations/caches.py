@@ -144,13 +144,21 @@ class FunctoolsCaches:
                 if cache is not None:
                     yield cache
 
-    def _modules_held(self, cache: Any, misses: int) -> frozenset[str]:
+    def _holds_stale(self, cache: Any, misses: int, names: set[str], stale: Callable[[object], bool]) -> bool:
+        """Whether the cache holds something stale; the modules its entries come from are kept
+        until it misses again, so a cache that holds nothing of `names` is not walked."""
         known = self._held.get(id(cache))
         if known is not None and known[0]() is cache and known[1] == misses:
-            return known[2]
-        held = frozenset(filter(None, map(_module_of, _reachable(cache))))
-        self._held[id(cache)] = (weakref.ref(cache, self._forget(id(cache))), misses, held)
-        return held
+            return not names.isdisjoint(known[2]) and any(stale(obj) for obj in _reachable(cache))
+        held: set[str] = set()
+        found = False
+        for obj in _reachable(cache):  # one walk: what it holds, and whether any of it is stale
+            name = _module_of(obj)
+            if name is not None:
+                held.add(name)
+                found = found or (name in names and stale(obj))
+        self._held[id(cache)] = (weakref.ref(cache, self._forget(id(cache))), misses, frozenset(held))
+        return found
 
     def _forget(self, key: int) -> Callable[[object], object]:
         """Drop a cache's entry as the cache goes (an old version's own `lru_cache`)."""
@@ -180,7 +188,5 @@ class FunctoolsCaches:
             if id(cache) in pure:
                 cache.cache_clear()
                 continue
-            if names.isdisjoint(self._modules_held(cache, info.misses)):
-                continue
-            if any(stale(obj) for obj in _reachable(cache)):
+            if self._holds_stale(cache, info.misses, names, stale):
                 cache.cache_clear()
