@@ -202,6 +202,16 @@ def test_app_reading_config_files_at_import_and_at_run_time(start_app: StartApp)
     assert_parity(app.replay(steps, initial=shop))
 
 
+def test_a_file_first_read_at_run_time_is_watched_at_once(start_app: StartApp) -> None:
+    """The first request reads (and caches) `motd.txt`; no batch has run since: its edit still restarts."""
+    app = start_app("config_files")
+    shop = ("/shop",)
+    steps = [
+        Step("read (and cached) at run time", (Edit("motd.txt", "Hello again", old="Welcome!"),), shop, restart=True)
+    ]
+    assert_parity(app.replay(steps, initial=shop))
+
+
 def test_settings_from_a_dotenv_one_folder_above_the_backend(tmp_path: Path) -> None:
     """As a common full-stack template has it: `backend/` is the project, `.env` sits above it."""
     root = tmp_path / "backend"

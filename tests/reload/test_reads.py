@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from hotbed.reload import hmr
 from hotbed.reload.types import Change
 from tests.helpers.engine_project import MakeProject
 
@@ -44,6 +45,20 @@ def test_a_file_the_project_reads_at_run_time_restarts_with_that_reason(make_pro
     result = project.change("later.txt", "two")
     assert [(r.kind, project.rel([r.path])) for r in result.restart] == [("read-at-run-time", ["later.txt"])]
     assert "read it while serving" in result.restart[0].message
+
+
+def test_a_file_read_for_the_first_time_is_announced_once(make_project: MakeProject) -> None:
+    """The dev worker hears of a run-time read at once, to have it watched before its first edit."""
+    project = make_project({"config.json": "{}", "later.txt": "one", "settings.py": SETTINGS})
+    settings = project.load("settings")
+    announced: list[tuple[str, ...]] = []
+    hmr.on_new_read(lambda: announced.append(hmr.read_files()))
+    try:
+        settings.read_later()
+        settings.read_later()  # read again: nothing new
+    finally:
+        hmr.on_new_read(None)
+    assert [[project.rel([p])[0] for p in paths] for paths in announced] == [["config.json", "later.txt"]]
 
 
 PACKAGE_DATA = """

@@ -1,7 +1,7 @@
 """The pipe between the supervisor and its worker: typed messages over a multiprocessing Connection.
 
     supervisor -> worker   ApplyBatch(changes), DumpRequest()
-    worker -> supervisor   WorkerReady(pid), BatchApplied(report), DumpResult(nodes)
+    worker -> supervisor   WorkerReady(pid), BatchApplied(report), DumpResult(nodes), FilesRead(reads)
 
 Both ends read on their event loop (`add_reader`), so neither blocks a thread on the pipe.
 """
@@ -17,7 +17,16 @@ from hotbed.dev.protocol import DumpNode
 from hotbed.dev.report import SyncReport
 from hotbed.reload.types import Change
 
-__all__ = ["ApplyBatch", "BatchApplied", "DumpRequest", "DumpResult", "Message", "PipeReader", "WorkerReady"]
+__all__ = [
+    "ApplyBatch",
+    "BatchApplied",
+    "DumpRequest",
+    "DumpResult",
+    "FilesRead",
+    "Message",
+    "PipeReader",
+    "WorkerReady",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +53,13 @@ class BatchApplied:
 
 
 @dataclass(frozen=True, slots=True)
+class FilesRead:
+    """The project read a file it had not read before, between two batches (a request did)."""
+
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DumpRequest:
     """Describe the module graph (for the control channel's `dump`); answered with `DumpResult`."""
 
@@ -53,7 +69,7 @@ class DumpResult:
     nodes: tuple[DumpNode, ...]
 
 
-Message = ApplyBatch | WorkerReady | BatchApplied | DumpRequest | DumpResult
+Message = ApplyBatch | WorkerReady | BatchApplied | FilesRead | DumpRequest | DumpResult
 
 
 class PipeReader:

@@ -29,7 +29,16 @@ from starlette.types import ASGIApp
 
 from hotbed.dev.handover import HandoverProtocol
 from hotbed.dev.hops import BATCH_APPLIED, BATCH_READ, hop
-from hotbed.dev.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
+from hotbed.dev.pipe import (
+    ApplyBatch,
+    BatchApplied,
+    DumpRequest,
+    DumpResult,
+    FilesRead,
+    Message,
+    PipeReader,
+    WorkerReady,
+)
 from hotbed.dev.protocol import DumpNode
 from hotbed.dev.proxy import AppProxy
 from hotbed.dev.report import SyncReport
@@ -235,10 +244,37 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
 
     reader = PipeReader(conn, on_message, on_closed)
     reader.start()
+    hmr.on_new_read(_FilesReadSender(conn, asyncio.get_running_loop()))
     try:
         await server.serve(sockets=[sock])
     finally:
+        hmr.on_new_read(None)
         reader.stop()
+
+
+class _FilesReadSender:
+    """Tell the supervisor of a file read for the first time between batches, so the watcher
+    watches it before its first edit (a request's read would otherwise wait for the next batch).
+
+    Called from the thread that read (a sync endpoint's, in a thread pool): it only schedules
+    the send on the event loop, which owns the pipe, once per burst of reads."""
+
+    def __init__(self, conn: Connection, loop: asyncio.AbstractEventLoop) -> None:
+        self._conn = conn
+        self._loop = loop
+        self._scheduled = False
+
+    def __call__(self) -> None:
+        if self._scheduled:
+            return
+        self._scheduled = True
+        with contextlib.suppress(RuntimeError):  # the loop is closing: the worker is on its way out
+            self._loop.call_soon_threadsafe(self._send)
+
+    def _send(self) -> None:
+        self._scheduled = False
+        with contextlib.suppress(OSError):  # the supervisor is gone: the worker stops anyway
+            self._conn.send(FilesRead(hmr.read_files()))
 
 
 def _load_env_file(path: str) -> None:

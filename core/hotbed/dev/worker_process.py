@@ -17,7 +17,16 @@ import time
 from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 
-from hotbed.dev.pipe import ApplyBatch, BatchApplied, DumpRequest, DumpResult, Message, PipeReader, WorkerReady
+from hotbed.dev.pipe import (
+    ApplyBatch,
+    BatchApplied,
+    DumpRequest,
+    DumpResult,
+    FilesRead,
+    Message,
+    PipeReader,
+    WorkerReady,
+)
 from hotbed.dev.protocol import DumpNode
 from hotbed.dev.report import SyncReport
 from hotbed.dev.worker import WorkerSpec, run_worker
@@ -84,7 +93,7 @@ class WorkerProcess:
         return not self.exited.done()
 
     def _on_message(self, message: Message) -> None:
-        if isinstance(message, (WorkerReady, BatchApplied)):
+        if isinstance(message, (WorkerReady, BatchApplied, FilesRead)):
             self.reads = message.reads
         if isinstance(message, WorkerReady) and not self.ready.done():
             self.ready_at = time.monotonic()

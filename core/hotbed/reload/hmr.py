@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hotbed.reload import engine as _engine
@@ -26,6 +26,7 @@ __all__ = [
     "hot_disabled",
     "init",
     "invalidate_file",
+    "on_new_read",
     "read_files",
     "reload",
     "shutdown",
@@ -121,6 +122,14 @@ def read_files() -> tuple[str, ...]:
     """The data files (not modules) the project's code has read: a watcher must watch them too."""
     running = _engine.current()
     return () if running is None else running.reads.paths()
+
+
+def on_new_read(callback: Callable[[], None] | None) -> None:
+    """Have `callback()` called when the project reads a file it had not read before (from the
+    thread that read it, so it should only hand over), to watch it at once; None stops it."""
+    running = _engine.current()
+    if running is not None:
+        running.reads.on_new = callback
 
 
 def starting_up() -> contextlib.AbstractContextManager[None]:

@@ -76,6 +76,9 @@ class FileReads:
         self._is_project_file = is_project_file
         self.at_import: dict[str, set[str]] = {}
         self.at_run_time: set[str] = set()
+        # Called (from whichever thread read) when a file is read for the first time: one read
+        # between two reloads (a request's) must be watched before the next reload reports it.
+        self.on_new: Callable[[], None] | None = None
         self._busy = False
 
     def start(self) -> None:
@@ -132,10 +135,15 @@ class FileReads:
             if reader == "hotbed":
                 return
             module = self._executing()
+            new = path not in self.at_import and path not in self.at_run_time
             if module is not None:
                 self.at_import.setdefault(path, set()).add(module)
             elif reader == "project" or os.path.basename(path).startswith(".env"):
                 self.at_run_time.add(path)  # a `.env` read at run time: settings cached from it
+            else:
+                new = False
+            if new and self.on_new is not None:
+                self.on_new()
         finally:
             self._busy = False
 
