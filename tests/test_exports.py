@@ -101,6 +101,7 @@ def test_hmr_exports() -> None:
         "hot_disabled",
         "init",
         "invalidate_file",
+        "on_new_read",
         "read_files",
         "reload",
         "shutdown",
