@@ -63,9 +63,9 @@ class _Connection:
         self.task = task
 
     async def call(self, method: str, params: Any) -> Any:
-        request = self.protocol.send_request_async(method, params)
         if method == SYNC:
-            hop(SYNC_SENT)  # written: pygls sends as it makes the request
+            hop(SYNC_SENT)  # pygls writes it as it makes the request, right below
+        request = self.protocol.send_request_async(method, params)
         done, _ = await asyncio.wait({request, self.task}, return_when=asyncio.FIRST_COMPLETED)
         if request not in done:
             request.cancel()

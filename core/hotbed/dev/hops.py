@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 LSP_SAVE_READ = "lsp: didSave read"  # the editor's notification parsed by the language server
-SYNC_SENT = "client: sync sent"  # the changes written to the control socket (by the language server)
+SYNC_SENT = "client: sync sent"  # the changes about to be written to the control socket (by the language server)
 SYNC_READ = "supervisor: sync read"  # ... read and parsed by the dev server
 BATCH_READ = "worker: batch read"  # the batch taken off the pipe by the worker
 BATCH_APPLIED = "worker: batch applied"  # the new code serves from here on
