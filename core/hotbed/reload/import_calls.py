@@ -229,17 +229,17 @@ def _kept_by_a_library(code: CodeType, module: ModuleType, qualnames: Collection
     and the class holds a string there now. A route handler, a validator or a property
     keeps the function (or a builtin descriptor of it), called later: those are patched.
     """
-    handed = handed_over(code)
+    kept_other: list[str] = []  # the names holding something else: only those need the bytecode read
     for qualname in qualnames:
-        if "<locals>" in qualname or qualname.rsplit(".", 1)[-1] not in handed:
+        if "<locals>" in qualname:
             continue
         target: Any = module
         for part in qualname.split("."):
             namespace = getattr(target, "__dict__", None)
             target = namespace.get(part) if isinstance(namespace, Mapping) else None
         if not isinstance(target, _TRANSPARENT) and not isinstance(target, functools._lru_cache_wrapper):
-            return True
-    return False
+            kept_other.append(qualname.rsplit(".", 1)[-1])
+    return bool(kept_other) and not handed_over(code).isdisjoint(kept_other)
 
 
 class _Index:
