@@ -2,8 +2,9 @@
 
 Same app and method as `bench_reload_latency.py` (a FastAPI package whose startup
 imports a module that sleeps 2 s), against `uvicorn --reload` in the same run, the two
-alternating. Each hotbed round writes the router, sends `textDocument/didSave` as an
-editor does right after writing, and polls until the new version answers: the language
+alternating. Each hotbed round has the editor (an LSP client in its own process) write
+the router and send `textDocument/didSave` right after, as an editor saves, and polls
+until the new version answers: the language
 server syncs the dev server over its control socket. The dev server runs with
 `--no-watch`, so every new response measured was brought by the editor path alone.
 """
@@ -78,8 +79,9 @@ class Editor:
 def _editor_process(root: str, env: dict[str, str], conn: Connection) -> None:
     """The editor's process: connect, then save and tell its statuses as the benchmark asks.
 
-    The requests are read on the client's event loop, so a save is written to the language
-    server's stdin in the same loop turn that reads it, as an editor's own loop would."""
+    The requests are read on the client's event loop, which writes the file and then the
+    `didSave` to the language server's stdin in the same loop turn, as an editor's own loop
+    does; the save is timed from the moment before that write."""
     editor = Editor(Path(root), env)
     stopping = threading.Event()
 
@@ -88,7 +90,10 @@ def _editor_process(root: str, env: dict[str, str], conn: Connection) -> None:
         if request[0] == "save":
             uri = from_fs_path(request[1])
             assert uri is not None
+            written_at = time.perf_counter()
+            Path(request[1]).write_text(request[2])
             editor.client.text_document_did_save(lsp.DidSaveTextDocumentParams(lsp.TextDocumentIdentifier(uri)))
+            conn.send(written_at)  # saved: the benchmark polls from here on
         elif request[0] == "statuses":
             conn.send(editor.statuses[request[1] :])
         else:
@@ -119,9 +124,14 @@ class EditorProcess:
         if not self._conn.poll(TIMEOUT) or self._conn.recv() != "connected":
             raise RuntimeError("the editor never saw the dev server as ok")
 
-    def did_save(self, path: Path) -> None:
-        """Hand the save to the editor, which sends `didSave` (as an editor does, right after the write)."""
-        self._conn.send(("save", str(path)))
+    def save(self, path: Path, source: str) -> float:
+        """Have the editor save `source` to `path`: it writes the file and sends `didSave` at once.
+
+        Returns once it has, with `time.perf_counter()` of the moment before the write (one
+        clock for every process), as `uvicorn`'s round starts polling right after its write."""
+        self._conn.send(("save", str(path), source))
+        written_at: float = self._conn.recv()
+        return written_at
 
     def statuses(self, since: int) -> list[tuple[str, float]]:
         """The (state, arrival time) of the statuses the editor received, from the `since`-th on."""
@@ -138,11 +148,12 @@ class EditorProcess:
 # A save's way, hop by hop, from the trace the hotbed processes write (`HOTBED_TRACE`):
 # (name, from, to), `None` being the editor's write before and the new response after.
 HOP_SPANS: tuple[tuple[str, str | None, str | None], ...] = (
-    ("editor -> language server (LSP stdio, parsed)", None, hops.LSP_SAVE_READ),
+    ("editor: write, `didSave` -> language server (LSP stdio, parsed)", None, hops.LSP_SAVE_READ),
     ("language server -> control socket", hops.LSP_SAVE_READ, hops.SYNC_SENT),
     ("control socket -> dev server (parsed)", hops.SYNC_SENT, hops.SYNC_READ),
     ("dev server: queue, pipe -> worker", hops.SYNC_READ, hops.BATCH_READ),
-    ("worker: the batch (reload)", hops.BATCH_READ, hops.BATCH_APPLIED),
+    ("worker: the requests in flight answered first", hops.BATCH_READ, hops.BATCH_STARTED),
+    ("worker: the batch (reload)", hops.BATCH_STARTED, hops.BATCH_APPLIED),
     ("worker: the next request served by the new code", hops.BATCH_APPLIED, None),
 )
 # Seconds per hop, per round: filled by EditorPathServer.
@@ -160,9 +171,9 @@ class EditorPathServer(Server):
         self.editor = EditorProcess(root / "project", env)
         self._seen = 0
 
-    def saved(self, path: Path) -> None:
+    def save(self, path: Path, source: str) -> None:
         self._traced = self.trace.stat().st_size if self.trace.exists() else 0
-        self.editor.did_save(path)
+        self._written_at = self.editor.save(path, source)
 
     def save_and_wait(self) -> float:
         elapsed = super().save_and_wait()

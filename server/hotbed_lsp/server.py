@@ -99,9 +99,9 @@ class HotbedLanguageServer(LanguageServer):
 
     def send_status(self, project: Project, status: Status) -> None:
         """`hotbed/status`, with the folder of the project it concerns (`root`)."""
-        self.protocol.notify(STATUS_NOTIFICATION, {**converter.unstructure(status), "root": str(project.root)})
         if status.state != "syncing":
-            hop(LSP_STATUS_SENT)
+            hop(LSP_STATUS_SENT)  # before the write: an editor that has the status finds the hop noted
+        self.protocol.notify(STATUS_NOTIFICATION, {**converter.unstructure(status), "root": str(project.root)})
 
     def show_warning(self, message: str) -> None:
         self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Warning, message))
@@ -153,26 +153,28 @@ class HotbedLanguageServer(LanguageServer):
         return grouped
 
     async def sync(self, grouped: dict[Project, list[ChangeParams]]) -> None:
-        """Have each project's dev server apply its changes, side by side."""
+        """Have each project's dev server apply its changes, side by side.
+
+        One project (the usual case) syncs in this very task: the save's request is written to
+        the dev server in the loop turn that read the save, not one or two turns later."""
+        if len(grouped) == 1:
+            ((project, changes),) = grouped.items()
+            await project.sync(changes, self._with_progress)
+            return
         await asyncio.gather(*(project.sync(changes, self._with_progress) for project, changes in grouped.items()))
 
     async def _with_progress(self, work: Awaitable[T], message: str) -> T:
-        """Await `work`; if it takes longer than `PROGRESS_AFTER`, show work-done progress meanwhile."""
-        task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=PROGRESS_AFTER)
+        """Await `work` (in this task); if it takes longer than `PROGRESS_AFTER`, show work-done progress meanwhile."""
         window = self.client_capabilities.window
-        if done or window is None or not window.work_done_progress:
-            return await task
-        token = str(uuid.uuid4())
+        if window is None or not window.work_done_progress:
+            return await work
+        progress = _Progress(self, message)
+        timer = asyncio.get_running_loop().call_later(PROGRESS_AFTER, progress.show)
         try:
-            await self.work_done_progress.create_async(token)
-        except Exception:  # the client refused a progress token: just wait
-            return await task
-        self.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title="hotbed", message=message))
-        try:
-            return await task
+            return await work
         finally:
-            self.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
+            timer.cancel()
+            progress.hide()
 
     def spawn(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
@@ -240,6 +242,38 @@ class HotbedLanguageServer(LanguageServer):
         if project is None:
             return None
         return [dict(converter.unstructure(node)) for node in await project.dump()]
+
+
+class _Progress:
+    """Work-done progress for a wait that outlasted `PROGRESS_AFTER`: begun once the client
+    accepts a token, ended when the wait ends (at once, if it ended while the client answered)."""
+
+    def __init__(self, host: HotbedLanguageServer, message: str) -> None:
+        self._host = host
+        self._message = message
+        self._token: str | None = None
+        self._over = False
+
+    def show(self) -> None:
+        self._host.spawn(self._begin())
+
+    async def _begin(self) -> None:
+        token = str(uuid.uuid4())
+        try:
+            await self._host.work_done_progress.create_async(token)
+        except Exception:  # the client refused a progress token: nothing to show
+            return
+        progress = self._host.work_done_progress
+        progress.begin(token, lsp.WorkDoneProgressBegin(title="hotbed", message=self._message))
+        self._token = token
+        if self._over:
+            self.hide()
+
+    def hide(self) -> None:
+        self._over = True
+        token, self._token = self._token, None
+        if token is not None:
+            self._host.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
 
 
 server = HotbedLanguageServer()

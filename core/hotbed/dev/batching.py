@@ -102,8 +102,8 @@ class ChangeQueue(Generic[R]):
     async def _run(self) -> None:
         if self._coalesce > 0:
             await asyncio.sleep(self._coalesce)
-        else:
-            await asyncio.sleep(0)
+        # Without a window this task's first step is the turn after the first submission: what
+        # was submitted in that turn is gathered already, and the batch goes at once.
         while self._pending:
             batch = tuple(self._pending.values())
             waiters, self._waiters = self._waiters, []

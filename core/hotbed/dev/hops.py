@@ -17,6 +17,7 @@ import time
 __all__ = [
     "BATCH_APPLIED",
     "BATCH_READ",
+    "BATCH_STARTED",
     "HOPS",
     "LSP_SAVE_READ",
     "LSP_STATUS_SENT",
@@ -30,11 +31,12 @@ LSP_SAVE_READ = "lsp: didSave read"  # the editor's notification parsed by the l
 SYNC_SENT = "client: sync sent"  # the changes about to be written to the control socket (by the language server)
 SYNC_READ = "supervisor: sync read"  # ... read and parsed by the dev server
 BATCH_READ = "worker: batch read"  # the batch taken off the pipe by the worker
+BATCH_STARTED = "worker: batch started"  # ... once the requests in flight are answered
 BATCH_APPLIED = "worker: batch applied"  # the new code serves from here on
-STATUS_SENT = "supervisor: status sent"  # the batch's status broadcast on the control socket
-LSP_STATUS_SENT = "lsp: status sent"  # ... forwarded to the editor
+STATUS_SENT = "supervisor: status sent"  # the batch's status about to be broadcast on the control socket
+LSP_STATUS_SENT = "lsp: status sent"  # ... about to be forwarded to the editor
 # The hops of one save, in the order it passes them.
-HOPS = (LSP_SAVE_READ, SYNC_SENT, SYNC_READ, BATCH_READ, BATCH_APPLIED, STATUS_SENT, LSP_STATUS_SENT)
+HOPS = (LSP_SAVE_READ, SYNC_SENT, SYNC_READ, BATCH_READ, BATCH_STARTED, BATCH_APPLIED, STATUS_SENT, LSP_STATUS_SENT)
 
 _path = os.environ.get("HOTBED_TRACE") or None
 _fd: int | None = None

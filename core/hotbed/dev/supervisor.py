@@ -247,6 +247,7 @@ class Supervisor:
                 await self._ensure_worker()
                 return self._failed(batch, why)
             wire = report_from_sync(report, self.spec.project_root, pid=worker.pid)
+            hop(STATUS_SENT)  # before the broadcast, which the language server may pass on at once
             if report.nothing_changed and not _reverted(before, batch):
                 # e.g. the watcher seeing a save the editor already synced: the state stands
                 self._set_status(before.state, before.message, before.report)
@@ -254,7 +255,6 @@ class Supervisor:
                 self._set_status("ok", "the files match the code that runs", wire)
             else:
                 self._set_status(wire.state, _describe(wire), wire)
-            hop(STATUS_SENT)
             print_report(report, self.console)  # after the status: an editor's wait is the shorter one
             result = report.reload
             if result.errors and not result.committed:

@@ -3,8 +3,9 @@
 The supervisor starts `run_worker` in a `spawn` context with the listening socket and
 one end of a pipe. The engine is installed before the app is imported so every project
 import is tracked. Change batches arrive on the pipe and are applied on the event-loop
-thread, so a reload never interleaves with request handling: a request in flight
-finishes on the code it started with and the next one gets the new code.
+thread, so a reload never interleaves with request handling: the requests in flight are
+answered first, on the code they started with, and the next ones get the new code
+(`in_flight.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import os
 import socket
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Literal, Protocol
@@ -28,7 +29,8 @@ from rich.console import Console
 from starlette.types import ASGIApp
 
 from hotbed.dev.handover import HandoverProtocol
-from hotbed.dev.hops import BATCH_APPLIED, BATCH_READ, hop
+from hotbed.dev.hops import BATCH_APPLIED, BATCH_READ, BATCH_STARTED, hop
+from hotbed.dev.in_flight import answered, unanswered
 from hotbed.dev.pipe import (
     ApplyBatch,
     BatchApplied,
@@ -225,17 +227,42 @@ async def _serve(spec: WorkerSpec, sock: socket.socket, conn: Connection, served
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
     server = _Server(config, on_started=lambda: conn.send(WorkerReady(os.getpid(), hmr.read_files())))
+    tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def run_batch(changes: tuple[Change, ...]) -> None:
+        hop(BATCH_STARTED)
+        # Synchronous on purpose: the loop runs no request code until the reload commits.
+        report = _apply(served, changes, spec.project_root)
+        hop(BATCH_APPLIED)
+        spawn(report_batch(report))
+
+    async def after_in_flight(changes: tuple[Change, ...]) -> None:
+        await answered(server.server_state)  # the requests in flight answer on the code they began with
+        run_batch(changes)
+
+    async def report_batch(report: SyncReport) -> None:
+        await answered(server.server_state, turns=2)  # those that came meanwhile: the new code's first
+        try:
+            conn.send(BatchApplied(report, hmr.read_files()))
+        except OSError:
+            return  # the supervisor is gone: the pipe reader stops the worker
+        if isinstance(served.asgi, AppProxy):  # after the answer: the status need not wait
+            with contextlib.suppress(ConfigError):  # no app to warm: the next request says why
+                warm(served.asgi.app)
 
     def on_message(message: Message) -> None:
+        # The supervisor sends nothing else until a batch is answered: nothing overtakes it.
         if isinstance(message, ApplyBatch):
             hop(BATCH_READ)
-            # Synchronous on purpose: the loop runs no request code until the reload commits.
-            report = _apply(served, message.changes, spec.project_root)
-            hop(BATCH_APPLIED)
-            conn.send(BatchApplied(report, hmr.read_files()))
-            if isinstance(served.asgi, AppProxy):  # after the answer: the status need not wait
-                with contextlib.suppress(ConfigError):  # no app to warm: the next request says why
-                    warm(served.asgi.app)
+            if unanswered(server.server_state.connections):
+                spawn(after_in_flight(message.changes))
+            else:
+                run_batch(message.changes)
         elif isinstance(message, DumpRequest):
             conn.send(DumpResult(_dump(served)))
 

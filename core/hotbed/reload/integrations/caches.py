@@ -149,7 +149,10 @@ class FunctoolsCaches:
         until it misses again, so a cache that holds nothing of `names` is not walked."""
         known = self._held.get(id(cache))
         if known is not None and known[0]() is cache and known[1] == misses:
-            return not names.isdisjoint(known[2]) and any(stale(obj) for obj in _reachable(cache))
+            # No entry since the last look, which was before the reload executed: what it holds
+            # of a module the reload replaced is of an old version. (An object carried over in
+            # `hot.data` would be live; clearing for it costs a refill, never a wrong answer.)
+            return not names.isdisjoint(known[2])
         held: set[str] = set()
         found = False
         for obj in _reachable(cache):  # one walk: what it holds, and whether any of it is stale
@@ -173,7 +176,7 @@ class FunctoolsCaches:
     def commit(self, replaced: Sequence[Replaced]) -> None:
         # Modules gone from `sys.modules` since the last commit (pruned at its end: no longer
         # imported) are stale as a whole; a name never seen in `sys.modules` is no module's.
-        gone = {name for name in self._found if name not in sys.modules}
+        gone = self._found.keys() - sys.modules.keys()
         names = {item.name for item in replaced} | gone
         stale = stale_test(names)
         # typing's own caches (`Optional[Item]`, `Annotated[...]`): pure, bounded, and deep to walk
