@@ -124,6 +124,8 @@ class FunctoolsCaches:
         # module name -> its caches, weakly (a project module's caches are its functions): a
         # library's are found once.
         self._found: dict[str, list[weakref.ref[Any]]] = {}
+        # ... the few that hold any: what a commit goes through (not every module loaded).
+        self._holding: dict[str, list[weakref.ref[Any]]] = {}
         # id(cache) -> (the cache, weakly, its misses when looked at, the modules its entries came from):
         # a cache that missed no call since holds the same entries, and is not walked again.
         self._held: dict[int, tuple[weakref.ref[Any], int, frozenset[str]]] = {}
@@ -134,11 +136,16 @@ class FunctoolsCaches:
         # library's module does not grow caches once imported.
         for name in self._found.keys() - sys.modules.keys():
             del self._found[name]
+            self._holding.pop(name, None)
         for name in (sys.modules.keys() - self._found.keys()) | replaced:
             module = sys.modules.get(name)
             if isinstance(module, ModuleType):
-                self._found[name] = [weakref.ref(c) for c in caches_in(module)]
-        for refs in self._found.values():
+                refs = self._found[name] = [weakref.ref(c) for c in caches_in(module)]
+                if refs:
+                    self._holding[name] = refs
+                else:
+                    self._holding.pop(name, None)
+        for refs in self._holding.values():
             for ref in refs:
                 cache = ref()
                 if cache is not None:
