@@ -3,10 +3,10 @@
 Same app and method as `bench_reload_latency.py` (a FastAPI package whose startup
 imports a module that sleeps 2 s), against `uvicorn --reload` in the same run, the two
 alternating. Each hotbed round has the editor (an LSP client in its own process) write
-the router and send `textDocument/didSave` right after, as an editor saves, and polls
-until the new version answers: the language
-server syncs the dev server over its control socket. The dev server runs with
-`--no-watch`, so every new response measured was brought by the editor path alone.
+the router and send `textDocument/didSave` right after, as an editor saves, then polls
+until the new version answers: the language server syncs the dev server over its control
+socket. The dev server runs with `--no-watch`, so every new response measured was brought
+by the editor path alone.
 """
 
 from __future__ import annotations
@@ -171,9 +171,9 @@ class EditorPathServer(Server):
         self.editor = EditorProcess(root / "project", env)
         self._seen = 0
 
-    def save(self, path: Path, source: str) -> None:
+    def save(self, path: Path, source: str) -> float:
         self._traced = self.trace.stat().st_size if self.trace.exists() else 0
-        self._written_at = self.editor.save(path, source)
+        return self.editor.save(path, source)
 
     def save_and_wait(self) -> float:
         elapsed = super().save_and_wait()

@@ -130,19 +130,16 @@ class Server:
         routes = self.root / "project/app/routes.py"
         source = routes.read_text().replace(f"VERSION = {self.version}", f"VERSION = {self.version + 1}")
         self.version += 1
-        self.save(routes, source)
-        answered = self._wait_version(self.version)
-        self.started = self.written_at()
-        return answered - self.started
+        self.started = self.save(routes, source)
+        return self._wait_version(self.version) - self.started
 
-    def save(self, path: Path, source: str) -> None:
-        """Save `source` to `path` as the editor does (here: write it; the watcher sees it)."""
-        self._written_at = time.perf_counter()
+    def save(self, path: Path, source: str) -> float:
+        """Save `source` to `path` as the editor does (here: write it; the watcher sees it).
+
+        Returns `time.perf_counter()` of the moment before the write."""
+        written_at = time.perf_counter()
         path.write_text(source)
-
-    def written_at(self) -> float:
-        """`time.perf_counter()` just before the last save's write began."""
-        return self._written_at
+        return written_at
 
     def stop(self) -> None:
         self.client.close()
